@@ -1,0 +1,10 @@
+/**
+ * The wire protocol both sides share: schemas, types and constants. No I/O.
+ * @module
+ */
+export * from './envelope.js';
+export * from './scopes.js';
+export * from './api.js';
+export * from './integration-module.js';
+export * from './callbacks.js';
+export * from './paths.js';
