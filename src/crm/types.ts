@@ -1,0 +1,66 @@
+/**
+ * The CRM API client contract: one client per account (URL + API key), built on a shared transport that owns
+ * connection pools, the rate limiter and the account-URL policy.
+ * @module
+ */
+import type {
+  ApiVersionsResponse,
+  CredentialsResponse,
+  IntegrationModule,
+  IntegrationModuleEdit,
+  Site,
+  SystemInfoResponse,
+} from '../protocol/index.js';
+
+/** A checked, normalized account origin (`https://demo.retailcrm.ru`, no trailing slash). */
+export type AccountUrl = string & { readonly __brand: 'AccountUrl' };
+
+/** Why an account URL was refused; each reason has a message in every language. */
+export type AccountUrlRejection =
+  | 'empty'
+  | 'too_long'
+  | 'malformed'
+  | 'scheme'
+  | 'credentials'
+  | 'port'
+  | 'path'
+  | 'query'
+  | 'fragment'
+  | 'ip_literal'
+  | 'host_not_allowed'
+  | 'address_blocked';
+
+export type AccountUrlCheck =
+  | { readonly ok: true; readonly url: AccountUrl; readonly host: string }
+  | { readonly ok: false; readonly reason: AccountUrlRejection };
+
+export interface AccountUrlPolicyOptions {
+  /** Registrable CRM domains whose subdomains are accounts. Default: PROTOCOL §18's list. */
+  readonly allowedDomains?: readonly string[];
+  /** Full host names of self-hosted ("box") installations. */
+  readonly boxHosts?: readonly string[];
+  /**
+   * Development only: also admit `http://{name}.localhost:{port}` and `http://127.0.0.1:{port}` (the emulator).
+   * Refused in production mode.
+   */
+  readonly allowLocal?: boolean;
+}
+
+export interface EditResult {
+  /** 201 (first registration) vs 200 (update), as the CRM reports it. */
+  readonly created: boolean;
+  readonly info: Readonly<Record<string, unknown>> | readonly unknown[];
+}
+
+export interface CrmClient {
+  readonly accountUrl: AccountUrl;
+  apiVersions(): Promise<ApiVersionsResponse>;
+  credentials(): Promise<CredentialsResponse>;
+  systemInfo(): Promise<SystemInfoResponse>;
+  /** The account's stores, keyed by code. */
+  sites(): Promise<Readonly<Record<string, Site>>>;
+  integrationModule(code: string): Promise<IntegrationModule>;
+  editIntegrationModule(module: IntegrationModuleEdit): Promise<EditResult>;
+  /** Returns the new API key the CRM issued. */
+  updateScopes(code: string, scopes: readonly string[]): Promise<string>;
+}
