@@ -69,6 +69,41 @@ export class ConfigError extends KitError {
   }
 }
 
+// Storage and secrets (src/store)
+
+/** An optimistic update lost: the stored version moved, or a unique key (account + module code) is taken. */
+export class StoreConflictError extends KitError {
+  readonly code = ErrorCode.StoreConflict;
+}
+
+/** The database did not answer (connection refused, file cannot be opened, busy for too long). */
+export class StoreUnavailableError extends KitError {
+  readonly code = ErrorCode.StoreUnavailable;
+}
+
+/** Production start-up without `MODULE_SECRET_KEYS`. */
+export class KeyringMissingError extends KitError {
+  readonly code = ErrorCode.KeyringMissing;
+}
+
+/** `MODULE_SECRET_KEYS` is malformed; `reason` says what is wrong and never quotes key material. */
+export class KeyringInvalidError extends KitError {
+  readonly code = ErrorCode.KeyringInvalid;
+  constructor(readonly reason: string) {
+    super(`Invalid keyring (MODULE_SECRET_KEYS): ${reason}`, { params: { reason } });
+  }
+}
+
+/** A sealed value could not be opened: its key is not in the keyring, or the value was altered or moved. */
+export class SealBrokenError extends KitError {
+  readonly code = ErrorCode.SealBroken;
+}
+
+/** No connection with this id (or clientId) is stored. */
+export class ConnectionNotFoundError extends KitError {
+  readonly code = ErrorCode.ConnectionNotFound;
+}
+
 export function isKitError(error: unknown): error is KitError {
   return error instanceof KitError;
 }
