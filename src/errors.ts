@@ -39,6 +39,10 @@ export const ErrorCode = {
   KeyringMissing: 'RCMK_KEYRING_MISSING',
   KeyringInvalid: 'RCMK_KEYRING_INVALID',
   SealBroken: 'RCMK_SEAL_BROKEN',
+  // The local CRM emulator's control API (src/emulator)
+  EmulatorRequestInvalid: 'RCMK_EMULATOR_REQUEST_INVALID',
+  EmulatorNotFound: 'RCMK_EMULATOR_NOT_FOUND',
+  EmulatorConflict: 'RCMK_EMULATOR_CONFLICT',
   // Configuration
   ConfigInvalid: 'RCMK_CONFIG_INVALID',
   Internal: 'RCMK_INTERNAL',

@@ -33,6 +33,9 @@ export const en = {
   'error.RCMK_KEYRING_MISSING': 'The module has no encryption keys configured. Set MODULE_SECRET_KEYS and restart it.',
   'error.RCMK_KEYRING_INVALID': 'The module’s encryption keys are not valid: {reason}. Fix MODULE_SECRET_KEYS and restart it.',
   'error.RCMK_SEAL_BROKEN': 'Stored credentials could not be decrypted. Check that MODULE_SECRET_KEYS still contains the key they were sealed with.',
+  'error.RCMK_EMULATOR_REQUEST_INVALID': 'The emulator refused the request: {details}.',
+  'error.RCMK_EMULATOR_NOT_FOUND': 'The emulator has no such {what}: {name}.',
+  'error.RCMK_EMULATOR_CONFLICT': 'The emulator already has this {what}: {name}.',
   'error.RCMK_CONFIG_INVALID': 'The module is not configured correctly. Its administrator should check the settings.',
   'error.RCMK_INTERNAL': 'Something went wrong on the module’s side. Try again; if it repeats, contact the module’s developer.',
 } as const;

@@ -30,6 +30,9 @@ export const es: Messages = {
   'error.RCMK_KEYRING_MISSING': 'El módulo no tiene claves de cifrado configuradas. Defina MODULE_SECRET_KEYS y reinícielo.',
   'error.RCMK_KEYRING_INVALID': 'Las claves de cifrado del módulo no son válidas: {reason}. Corrija MODULE_SECRET_KEYS y reinícielo.',
   'error.RCMK_SEAL_BROKEN': 'No se pudieron descifrar las credenciales guardadas. Compruebe que MODULE_SECRET_KEYS aún contiene la clave con la que se cifraron.',
+  'error.RCMK_EMULATOR_REQUEST_INVALID': 'El emulador rechazó la solicitud: {details}.',
+  'error.RCMK_EMULATOR_NOT_FOUND': 'El emulador no tiene este objeto ({what}): {name}.',
+  'error.RCMK_EMULATOR_CONFLICT': 'El emulador ya tiene este objeto ({what}): {name}.',
   'error.RCMK_CONFIG_INVALID': 'El módulo no está bien configurado. Su administrador debe revisar los ajustes.',
   'error.RCMK_INTERNAL': 'Algo salió mal en el módulo. Inténtelo de nuevo; si se repite, contacte con el desarrollador del módulo.',
 };

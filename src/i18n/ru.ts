@@ -30,6 +30,9 @@ export const ru: Messages = {
   'error.RCMK_KEYRING_MISSING': 'У модуля не настроены ключи шифрования. Задайте MODULE_SECRET_KEYS и перезапустите его.',
   'error.RCMK_KEYRING_INVALID': 'Ключи шифрования модуля заданы неверно: {reason}. Исправьте MODULE_SECRET_KEYS и перезапустите его.',
   'error.RCMK_SEAL_BROKEN': 'Не удалось расшифровать сохранённые учётные данные. Проверьте, что MODULE_SECRET_KEYS всё ещё содержит ключ, которым они зашифрованы.',
+  'error.RCMK_EMULATOR_REQUEST_INVALID': 'Эмулятор отклонил запрос: {details}.',
+  'error.RCMK_EMULATOR_NOT_FOUND': 'В эмуляторе нет такого объекта ({what}): {name}.',
+  'error.RCMK_EMULATOR_CONFLICT': 'В эмуляторе такой объект ({what}) уже есть: {name}.',
   'error.RCMK_CONFIG_INVALID': 'Модуль настроен неверно. Его администратору нужно проверить настройки.',
   'error.RCMK_INTERNAL': 'На стороне модуля что-то пошло не так. Попробуйте снова; если ошибка повторится, обратитесь к разработчику модуля.',
 };
