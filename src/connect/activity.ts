@@ -1,0 +1,74 @@
+/**
+ * The activity callback: the CRM says the module was switched on or off, frozen or unfrozen (PROTOCOL §11.1).
+ * A hot path: one lookup, at most one write, nothing else awaited before the answer but the store.
+ */
+import { type Activity, ActivityCallbackForm } from '../protocol/index.js';
+import type { Connection, NewEvent } from '../store/types.js';
+import type { ConnectKit } from './kit.js';
+import { stateFromActivity } from './state.js';
+import { updateConnection } from './update-connection.js';
+
+export type CallbackOutcome =
+  | { readonly status: 200; readonly body: { readonly success: true } }
+  | { readonly status: 400 | 404; readonly body: { readonly success: false; readonly errorMsg: string } };
+
+const OK: CallbackOutcome = Object.freeze({ status: 200, body: Object.freeze({ success: true }) });
+
+/** Applies one activity callback. Repeating an identical callback changes nothing. */
+export async function handleActivityCallback(kit: ConnectKit, form: unknown): Promise<CallbackOutcome> {
+  const parsed = ActivityCallbackForm.safeParse(form);
+  if (!parsed.success) {
+    const fields = [...new Set(parsed.error.issues.map((issue) => String(issue.path[0] ?? 'body')))];
+    return { status: 400, body: { success: false, errorMsg: `Invalid or missing fields: ${fields.join(', ')}` } };
+  }
+  const { clientId, activity, systemUrl } = parsed.data;
+  const connection = await kit.store.findByClientId(clientId);
+  if (!connection) return { status: 404, body: { success: false, errorMsg: 'Unknown clientId' } };
+
+  const previous: Activity = { active: connection.active, freeze: connection.freeze };
+  let activityChanged = false;
+  const updated = await updateConnection(kit.store, connection, (current) => {
+    const change = activityChange(current, activity);
+    const urlChange = accountUrlChange(kit, current, systemUrl);
+    activityChanged = change !== undefined;
+    if (!change && !urlChange) return undefined;
+    return {
+      patch: { ...change?.patch, ...urlChange?.patch },
+      events: [...(change ? [change.event] : []), ...(urlChange ? [urlChange.event] : [])],
+    };
+  });
+
+  if (activityChanged && kit.module.hooks.onActivityChanged) {
+    try {
+      await kit.module.hooks.onActivityChanged({ connection: updated, previous, activity });
+    } catch (error) {
+      // The CRM's state is recorded either way; a failing hook is the module's bug to see in its logs.
+      kit.logger.error({ err: error, connectionId: updated.id }, 'onActivityChanged failed');
+    }
+  }
+  return OK;
+}
+
+function activityChange(connection: Connection, activity: Activity) {
+  const state = stateFromActivity(activity);
+  if (connection.active === activity.active && connection.freeze === activity.freeze && connection.state === state)
+    return undefined;
+  const event: NewEvent = {
+    type: 'activity_changed',
+    details: { active: activity.active, freeze: activity.freeze, from: connection.state, to: state },
+  };
+  return { patch: { active: activity.active, freeze: activity.freeze, state }, event };
+}
+
+/** The CRM reports its current address; adopt it when it moved and passes the URL policy (PROTOCOL §15). */
+function accountUrlChange(kit: ConnectKit, connection: Connection, systemUrl: string | undefined) {
+  if (!systemUrl || systemUrl.replace(/\/+$/, '') === connection.accountUrl) return undefined;
+  const check = kit.checkAccountUrl(systemUrl);
+  if (!check.ok) {
+    kit.logger.warn({ connectionId: connection.id, reason: check.reason }, 'activity callback: systemUrl refused by the URL policy');
+    return undefined;
+  }
+  if (check.url === connection.accountUrl) return undefined;
+  const event: NewEvent = { type: 'account_url_changed', details: { from: connection.accountUrl, to: check.url } };
+  return { patch: { accountUrl: check.url }, event };
+}

@@ -1,0 +1,107 @@
+/**
+ * The old connection method, steps 3–6 of the seed, with no HTTP inside.
+ *
+ * Order, and how each gap between two steps is recovered (docs/connect-flow.md has the long form):
+ * 1. checks (URL policy, api-versions, credentials, settings) write nothing: a failure leaves no trace;
+ * 2. the connection is saved (`pending` when new) BEFORE the CRM hears its clientId, so the CRM can never hold a
+ *    registration the module does not know;
+ * 3. `edit` registers it. It is an upsert keyed by `code`, so a crash or failure here is repaired by the next
+ *    attempt: `saveConnect` finds the account's connection and reuses its clientId;
+ * 4. the state becomes `active` only after the CRM confirmed the registration.
+ * @see ../../../shared/PROTOCOL.md §10
+ */
+import { ErrorCode } from '../errors.js';
+import type { Locale } from '../i18n/index.js';
+import type { AccountUrlCheck, CrmClient } from '../crm/types.js';
+import type { Connection } from '../store/types.js';
+import { checkApiVersion, checkRights, coerceSettingsForm, parseSettings, rejectSettings } from './checks.js';
+import { accountUrlReason, type ConnectFailure, failureFromError, failureOf } from './failure.js';
+import type { ConnectKit } from './kit.js';
+import { registrationPayload } from './registration.js';
+import { stateFromActivity } from './state.js';
+import { updateConnection } from './update-connection.js';
+
+/** What the person submitted on the connect form (step 3). */
+export interface ConnectRequest {
+  readonly account: string;
+  readonly apiKey: string;
+  /** Raw form values of the module's settings. */
+  readonly settings: Readonly<Record<string, unknown>>;
+  readonly locale: Locale;
+}
+
+export type ConnectResult =
+  | { readonly ok: true; readonly connection: Connection; readonly created: boolean; readonly redirectUrl: string }
+  | { readonly ok: false; readonly failure: ConnectFailure };
+
+/** Steps 4–6: check what the person entered, register the module in the account, say where to go next. */
+export async function connectAccount(kit: ConnectKit, request: ConnectRequest): Promise<ConnectResult> {
+  const { module, store } = kit;
+  const account = kit.checkAccountUrl(request.account);
+  if (!account.ok) return { ok: false, failure: accountUrlFailure(account, request.locale) };
+  const apiKey = request.apiKey.trim();
+  if (!apiKey) return { ok: false, failure: failureOf(ErrorCode.ApiKeyMissing, request.locale) };
+  const crm = kit.openCrm(account.url, apiKey);
+
+  let saved: Connection | undefined;
+  try {
+    // Step 4.1: the key opens the API and the version the module needs is there.
+    const apiVersion = await checkApiVersion(crm, module.apiVersion);
+    // Step 4.2: the key has the rights the module needs.
+    const credentials = await checkRights(crm, module);
+    // Step 4.3: the module's own settings.
+    const settings = await checkModuleSettings(kit, crm, credentials, request);
+
+    // Step 5: remember the connection first, then register it in the account.
+    const { connection, created } = await store.saveConnect({
+      moduleCode: module.code,
+      accountUrl: account.url,
+      apiKey,
+      settings,
+      apiVersion,
+      scopes: credentials.scopes,
+      newClientId: kit.newClientId(),
+    });
+    saved = connection;
+    await crm.editIntegrationModule(registrationPayload(module, connection, { locale: request.locale }));
+    const registered = await updateConnection(store, connection, (current) => ({
+      patch: { active: true, state: stateFromActivity({ active: true, freeze: current.freeze }) },
+    }));
+    await module.hooks.onConnected?.({ connection: registered, crm, created });
+    kit.logger.info({ connectionId: registered.id, created }, 'account connected');
+
+    // Step 6: back to the account.
+    return { ok: true, connection: registered, created, redirectUrl: kit.redirectAfterConnect(registered) };
+  } catch (error) {
+    const failure = failureFromError(error, request.locale, kit.logger);
+    if (saved) await recordFailure(kit, saved, failure);
+    return { ok: false, failure };
+  }
+}
+
+/** Step 4.3: the schema, then the module's own check (which may ask the CRM). */
+export async function checkModuleSettings(
+  kit: ConnectKit,
+  crm: CrmClient,
+  credentials: Awaited<ReturnType<CrmClient['credentials']>>,
+  request: Pick<ConnectRequest, 'settings' | 'locale'>,
+): Promise<Record<string, unknown>> {
+  const settings = parseSettings(kit.module, coerceSettingsForm(kit.module, request.settings), request.locale);
+  const verdict = await kit.module.hooks.validateSettings?.({ settings, crm, credentials, locale: request.locale });
+  if (verdict && !verdict.ok) rejectSettings(verdict, request.locale);
+  return settings;
+}
+
+export function accountUrlFailure(check: Extract<AccountUrlCheck, { ok: false }>, locale: Locale): ConnectFailure {
+  if (check.reason === 'host_not_allowed') return failureOf(ErrorCode.AccountUrlNotAllowed, locale);
+  if (check.reason === 'address_blocked') return failureOf(ErrorCode.AccountAddressBlocked, locale);
+  return failureOf(ErrorCode.AccountUrlInvalid, locale, { reason: accountUrlReason(locale, check.reason) });
+}
+
+async function recordFailure(kit: ConnectKit, connection: Connection, failure: ConnectFailure): Promise<void> {
+  try {
+    await kit.store.appendEvent(connection.id, { type: 'registration_failed', details: { code: failure.code } });
+  } catch (error) {
+    kit.logger.error({ err: error, connectionId: connection.id }, 'could not record a failed registration');
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * Lifecycle hooks a module may define, named after the seed's steps (STYLE R18).
+ * @module
+ */
+import type { CrmClient } from '../crm/types.js';
+import type { Locale } from '../i18n/index.js';
+import type { Activity, CredentialsResponse } from '../protocol/index.js';
+import type { Connection } from '../store/types.js';
+import type { LocalizedText } from './module-definition.js';
+
+/** A failed settings check: messages per field and/or one for the whole form. */
+export interface SettingsRejection {
+  readonly ok: false;
+  readonly fieldErrors?: Readonly<Record<string, LocalizedText>>;
+  readonly message?: LocalizedText;
+}
+export type SettingsCheck = { readonly ok: true } | SettingsRejection;
+
+export interface ValidateSettingsContext<S> {
+  readonly settings: S;
+  /** A client for the account being connected, already checked (key works, rights present). */
+  readonly crm: CrmClient;
+  /** What `GET /api/credentials` answered for the key (scopes, sitesAvailable…). */
+  readonly credentials: CredentialsResponse;
+  readonly locale: Locale;
+}
+
+export interface ConnectedContext {
+  readonly connection: Connection;
+  readonly crm: CrmClient;
+  /** True on the account's first connection; false on a re-connect. */
+  readonly created: boolean;
+}
+
+export interface ActivityChangedContext {
+  readonly connection: Connection;
+  readonly previous: Activity;
+  readonly activity: Activity;
+}
+
+export interface SettingsChangedContext<S> {
+  readonly connection: Connection;
+  readonly previous: S;
+  readonly settings: S;
+}
+
+export interface ModuleHooks<S> {
+  /** Step 4.3: check the module's own settings, possibly by asking the CRM. Return a rejection, don't throw. */
+  validateSettings?(context: ValidateSettingsContext<S>): SettingsCheck | Promise<SettingsCheck>;
+  /**
+   * After the module is registered. Throwing reports a connection error to the person and leaves the connection
+   * `pending`, so the next attempt runs this hook again (make it idempotent).
+   */
+  onConnected?(context: ConnectedContext): void | Promise<void>;
+  /** After the CRM switched the module on/off or froze/unfroze it, and the store was updated. */
+  onActivityChanged?(context: ActivityChangedContext): void | Promise<void>;
+  /** After the person saved new settings on the settings page. */
+  onSettingsChanged?(context: SettingsChangedContext<S>): void | Promise<void>;
+  /** After the person disconnected the module on its settings page. */
+  onDisconnected?(context: { readonly connection: Connection }): void | Promise<void>;
+}

@@ -1,0 +1,24 @@
+/**
+ * The connection flows of the module side, free of HTTP.
+ * @module
+ */
+export { defineModule, localize, DEFAULT_PATHS, settingInput, settingOptions } from './module-definition.js';
+export type {
+  LocalizedText,
+  ModuleDefinition,
+  ModuleDefinitionInput,
+  ModulePaths,
+  ModuleSettings,
+  SettingField,
+  SettingInput,
+  SettingsDefinition,
+} from './module-definition.js';
+export type * from './hooks.js';
+export { connectAccount, type ConnectRequest, type ConnectResult } from './connect-account.js';
+export { handleActivityCallback, type CallbackOutcome } from './activity.js';
+export { changeApiKey, changeSettings, disconnect, type ManageResult } from './manage-connection.js';
+export { checkApiVersion, checkRights, missingRights, ConnectStepError } from './checks.js';
+export { registrationPayload, defaultRedirectAfterConnect } from './registration.js';
+export { stateFromActivity } from './state.js';
+export type { ConnectFailure } from './failure.js';
+export type { ConnectKit, FlowLogger } from './kit.js';

@@ -1,0 +1,205 @@
+/**
+ * `defineModule`: a developer describes the module once; the kit derives the form, the checks, the
+ * registration payload and the callbacks from it. Checked once, then frozen (STYLE R5).
+ * @module
+ */
+import { z } from 'zod';
+import { ConfigError } from '../errors.js';
+import type { Locale } from '../i18n/index.js';
+import {
+  AbsoluteUrl,
+  INTEGRATION_CODE_PATTERN,
+  REGISTRATION_CREDENTIALS,
+  REGISTRATION_SCOPES,
+} from '../protocol/index.js';
+import type { ModuleHooks } from './hooks.js';
+
+/** Text in one language, or per language (English is the fallback). */
+export type LocalizedText = string | ({ readonly en: string } & Partial<Readonly<Record<Locale, string>>>);
+
+export function localize(text: LocalizedText, locale: Locale): string {
+  return typeof text === 'string' ? text : (text[locale] ?? text.en);
+}
+
+/** How a setting is shown. Inferred from the schema when omitted (boolean → checkbox, enum → select…). */
+export type SettingInput = 'text' | 'number' | 'checkbox' | 'select';
+
+export interface SettingField {
+  readonly label: LocalizedText;
+  readonly help?: LocalizedText;
+  readonly input?: SettingInput;
+  /** Labels of a select's options, by value; the values come from the schema's enum. */
+  readonly optionLabels?: Readonly<Record<string, LocalizedText>>;
+}
+
+/** The module's own settings: one zod object, and how each field is labelled. */
+export interface SettingsDefinition<Shape extends z.ZodRawShape = z.ZodRawShape> {
+  readonly schema: z.ZodObject<Shape>;
+  readonly fields: { readonly [K in keyof Shape]: SettingField };
+}
+
+export type SettingsOf<D> = D extends { settings: SettingsDefinition<infer Shape> }
+  ? z.output<z.ZodObject<Shape>>
+  : Record<string, never>;
+
+/** Paths of the module's own routes, relative to `baseUrl`. */
+export interface ModulePaths {
+  readonly connect: string;
+  readonly settings: string;
+  readonly activity: string;
+  readonly health: string;
+}
+
+export const DEFAULT_PATHS: ModulePaths = Object.freeze({
+  connect: '/connect',
+  settings: '/settings',
+  activity: '/activity',
+  health: '/health',
+});
+
+export interface ModuleDefinitionInput<Shape extends z.ZodRawShape = z.ZodRawShape> {
+  /** The marketplace symbol code chosen when publishing (Latin letters, digits, `-`, `_`). */
+  readonly integrationCode: string;
+  /** Instance code inside an account; must start with `integrationCode`. Default: `integrationCode`. */
+  readonly code?: string;
+  readonly name: LocalizedText;
+  /** Absolute URL of the module's SVG logo. */
+  readonly logo: string;
+  /** The module's public origin (plus optional path prefix); callbacks and pages are served under it. */
+  readonly baseUrl: string;
+  /** Major API version the module needs. Default 5. */
+  readonly apiVersion?: number;
+  /** Scopes the key must have. `integration_read` and `integration_write` are always added. */
+  readonly scopes?: readonly string[];
+  /**
+   * Legacy credential paths for accounts that report no scopes (PROTOCOL §4.2). The registration pair is always
+   * added. Default: none beyond that pair.
+   */
+  readonly credentials?: readonly string[];
+  readonly settings?: SettingsDefinition<Shape>;
+  /** The `integrations` block sent at registration; a function may derive it from the settings. */
+  readonly integrations?:
+    | Readonly<Record<string, unknown>>
+    | ((settings: z.output<z.ZodObject<Shape>>) => Readonly<Record<string, unknown>>);
+  readonly availableCountries?: readonly string[];
+  readonly paths?: Partial<ModulePaths>;
+  readonly hooks?: ModuleHooks<z.output<z.ZodObject<Shape>>>;
+}
+
+/** A checked, frozen module definition. */
+export interface ModuleDefinition<Shape extends z.ZodRawShape = z.ZodRawShape> {
+  readonly integrationCode: string;
+  readonly code: string;
+  readonly name: LocalizedText;
+  readonly logo: string;
+  /** No trailing slash. */
+  readonly baseUrl: string;
+  readonly apiVersion: number;
+  readonly scopes: readonly string[];
+  readonly credentials: readonly string[];
+  readonly settings: SettingsDefinition<Shape> | undefined;
+  readonly integrations: ModuleDefinitionInput<Shape>['integrations'];
+  readonly availableCountries: readonly string[] | undefined;
+  readonly paths: ModulePaths;
+  readonly hooks: ModuleHooks<z.output<z.ZodObject<Shape>>>;
+}
+
+/** The settings type of a module definition. */
+export type ModuleSettings<M> = M extends ModuleDefinition<infer Shape> ? z.output<z.ZodObject<Shape>> : never;
+
+/**
+ * Checks a module description and returns it frozen, with defaults applied. Every problem is reported at once.
+ *
+ * @example
+ * ```ts
+ * const module = defineModule({
+ *   integrationCode: 'acme-sync',
+ *   name: { en: 'Acme sync', ru: 'Синхронизация Acme' },
+ *   logo: 'https://acme.example/logo.svg',
+ *   baseUrl: 'https://acme.example',
+ *   scopes: ['order_read'],
+ *   settings: { schema: z.object({ prefix: z.string().max(5) }), fields: { prefix: { label: 'Order prefix' } } },
+ * });
+ * ```
+ */
+export function defineModule<Shape extends z.ZodRawShape = z.ZodRawShape>(
+  input: ModuleDefinitionInput<Shape>,
+): ModuleDefinition<Shape> {
+  const problems: string[] = [];
+  const code = input.code ?? input.integrationCode;
+  if (!input.integrationCode || !INTEGRATION_CODE_PATTERN.test(input.integrationCode))
+    problems.push('integrationCode is required: Latin letters, digits, "-" and "_" only');
+  else if (!code.startsWith(input.integrationCode))
+    problems.push(`code "${code}" must start with integrationCode "${input.integrationCode}" (the CRM refuses it otherwise)`);
+  if (!INTEGRATION_CODE_PATTERN.test(code)) problems.push('code: Latin letters, digits, "-" and "_" only');
+  if (!input.name || (typeof input.name !== 'string' && !input.name.en)) problems.push('name is required (at least in English)');
+  if (!AbsoluteUrl.safeParse(input.logo).success) problems.push('logo must be an absolute URL of an SVG image');
+  if (!AbsoluteUrl.safeParse(input.baseUrl).success) problems.push('baseUrl must be an absolute http(s) URL');
+  else if (new URL(input.baseUrl).search || new URL(input.baseUrl).hash) problems.push('baseUrl must not have a query or fragment');
+  const apiVersion = input.apiVersion ?? 5;
+  if (!Number.isInteger(apiVersion) || apiVersion < 1) problems.push('apiVersion must be a positive whole number, e.g. 5');
+  const paths = { ...DEFAULT_PATHS, ...input.paths };
+  for (const [name, path] of Object.entries(paths))
+    if (!path.startsWith('/')) problems.push(`paths.${name} must start with "/"`);
+  if (new Set(Object.values(paths)).size !== Object.values(paths).length) problems.push('paths must be distinct');
+  if (input.settings) {
+    const schemaKeys = Object.keys(input.settings.schema.shape);
+    const fieldKeys = Object.keys(input.settings.fields);
+    for (const key of schemaKeys) if (!fieldKeys.includes(key)) problems.push(`settings.fields.${key} is missing (label it)`);
+    for (const key of fieldKeys) if (!schemaKeys.includes(key)) problems.push(`settings.fields.${key} is not in settings.schema`);
+    for (const key of schemaKeys) if (RESERVED_FORM_FIELDS.has(key)) problems.push(`settings key "${key}" is reserved by the connect form`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems.map((p) => `defineModule: ${p}`));
+
+  return Object.freeze({
+    integrationCode: input.integrationCode,
+    code,
+    name: input.name,
+    logo: input.logo,
+    baseUrl: input.baseUrl.replace(/\/+$/, ''),
+    apiVersion,
+    scopes: Object.freeze(unique([...REGISTRATION_SCOPES, ...(input.scopes ?? [])])),
+    credentials: Object.freeze(unique([...REGISTRATION_CREDENTIALS, ...(input.credentials ?? [])])),
+    settings: input.settings,
+    integrations: input.integrations,
+    availableCountries: input.availableCountries,
+    paths: Object.freeze(paths),
+    hooks: Object.freeze({ ...input.hooks }),
+  });
+}
+
+/** Names the connect form uses itself; a setting may not shadow them. */
+export const RESERVED_FORM_FIELDS: ReadonlySet<string> = new Set(['account', 'apiKey', '_csrf', 'lang', 'clientId']);
+
+function unique(values: readonly string[]): string[] {
+  return [...new Set(values)];
+}
+
+/** The input kind of a settings field: declared, or inferred from its schema. */
+export function settingInput(definition: SettingsDefinition, key: string): SettingInput {
+  const declared = definition.fields[key]?.input;
+  if (declared) return declared;
+  const type = unwrap(definition.schema.shape[key]);
+  if (type instanceof z.ZodBoolean) return 'checkbox';
+  if (type instanceof z.ZodNumber) return 'number';
+  if (type instanceof z.ZodEnum) return 'select';
+  return 'text';
+}
+
+/** The enum values of a select setting, or `[]`. */
+export function settingOptions(definition: SettingsDefinition, key: string): string[] {
+  const type = unwrap(definition.schema.shape[key]);
+  return type instanceof z.ZodEnum ? (type.options as string[]).map(String) : [];
+}
+
+function unwrap(type: unknown): unknown {
+  let current = type;
+  while (
+    current instanceof z.ZodOptional ||
+    current instanceof z.ZodDefault ||
+    current instanceof z.ZodNullable ||
+    current instanceof z.ZodPrefault
+  )
+    current = current.unwrap();
+  return current;
+}
