@@ -1,0 +1,79 @@
+/**
+ * The page the CRM opens for a connected module (its registered accountUrl): state, settings, API key, events.
+ */
+import { html } from '../../html/html.js';
+import { type MessageKey, translate } from '../../i18n/index.js';
+import { localize, type ModuleDefinition } from '../../connect/module-definition.js';
+import type { ConnectFailure } from '../../connect/failure.js';
+import { defaultRedirectAfterConnect } from '../../connect/registration.js';
+import type { Connection, ConnectionEvent } from '../../store/types.js';
+import { layout, type PageContext } from './layout.js';
+import { field, settingsFields } from './settings-fields.js';
+
+export type SettingsNotice = 'saved' | 'keySaved' | 'disconnected';
+
+export interface SettingsPageInput {
+  readonly module: ModuleDefinition;
+  readonly connection: Connection;
+  readonly events: readonly ConnectionEvent[];
+  readonly csrfToken: string;
+  readonly actions: { readonly settings: string; readonly apiKey: string; readonly disconnect: string };
+  /** Values to show in the settings form (the stored ones, or what the person just submitted). */
+  readonly settingsValues: Readonly<Record<string, unknown>>;
+  readonly notice?: SettingsNotice;
+  /** Which form failed, and how. */
+  readonly failure?: { readonly form: 'settings' | 'apiKey' | 'disconnect'; readonly failure: ConnectFailure };
+}
+
+const NOTICE_KEY: Record<SettingsNotice, MessageKey> = {
+  saved: 'settings.saved',
+  keySaved: 'settings.keySaved',
+  disconnected: 'settings.disconnected',
+};
+
+export function settingsPage(page: PageContext, input: SettingsPageInput): string {
+  const { locale } = page;
+  const { module, connection, failure } = input;
+  const title = translate(locale, 'settings.title', { module: localize(module.name, locale) });
+  const alertFor = (form: 'settings' | 'apiKey' | 'disconnect') =>
+    failure?.form === form ? html`<div class="alert error" role="alert">${failure.failure.message}</div>` : '';
+  const csrf = html`<input type="hidden" name="_csrf" value="${input.csrfToken}"><input type="hidden" name="lang" value="${locale}">`;
+  const settings = settingsFields(
+    module,
+    input.settingsValues,
+    failure?.form === 'settings' ? failure.failure.fieldErrors : {},
+    locale,
+  );
+
+  return layout(page, title, html`
+<header class="page"><img src="${module.logo}" alt=""><h1>${title}</h1></header>
+${input.notice ? html`<p class="alert ok" role="status">${translate(locale, NOTICE_KEY[input.notice])}</p>` : ''}
+<dl>
+<dt>${translate(locale, 'settings.account')}</dt><dd>${connection.accountUrl}</dd>
+<dt>${translate(locale, 'settings.state')}</dt><dd><span class="state state-${connection.state}" data-state="${connection.state}">${translate(locale, `state.${connection.state}`)}</span></dd>
+<dt>${translate(locale, 'settings.apiVersion')}</dt><dd>${connection.apiVersion ?? '—'}</dd>
+</dl>
+<p><a href="${defaultRedirectAfterConnect(connection)}">${translate(locale, 'settings.openCrm')}</a></p>
+${settings.length > 0 ? html`<h2>${translate(locale, 'connect.settings')}</h2>
+${alertFor('settings')}
+<form method="post" action="${input.actions.settings}" novalidate>${csrf}${settings}
+<button type="submit">${translate(locale, 'settings.saveSettings')}</button></form>` : ''}
+<h2>${translate(locale, 'settings.changeKey')}</h2>
+${alertFor('apiKey')}
+<form method="post" action="${input.actions.apiKey}" novalidate>${csrf}
+${field({
+  name: 'apiKey',
+  label: translate(locale, 'settings.newKey'),
+  help: translate(locale, 'connect.apiKey.help', { scopes: module.scopes }),
+  control: (describedBy) => html`<input type="password" id="apiKey" name="apiKey" value="" required autocomplete="off"${describedBy ? html` aria-describedby="${describedBy}"` : ''}>`,
+})}
+<button type="submit">${translate(locale, 'settings.saveKey')}</button></form>
+${connection.state !== 'disconnected' ? html`<h2>${translate(locale, 'settings.disconnectHeading')}</h2>
+${alertFor('disconnect')}
+<p class="help">${translate(locale, 'settings.disconnectHelp')}</p>
+<form method="post" action="${input.actions.disconnect}">${csrf}<button type="submit" class="danger">${translate(locale, 'settings.disconnect')}</button></form>` : ''}
+<h2>${translate(locale, 'settings.events')}</h2>
+${input.events.length === 0 ? html`<p>${translate(locale, 'settings.noEvents')}</p>` : html`<ol class="events">${input.events.map(
+    (event) => html`<li><time datetime="${event.at.toISOString()}">${event.at.toISOString().replace('T', ' ').slice(0, 19)}</time>${translate(locale, `event.${event.type}`)}</li>`,
+  )}</ol>`}`);
+}

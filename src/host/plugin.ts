@@ -1,0 +1,188 @@
+/**
+ * The module host: a Fastify plugin serving the seed's module side — the connect form (steps 3–6), the settings
+ * page the CRM opens, the activity callback and a health check. Encapsulated: its cookie, CSRF, form-body and
+ * security-header plugins stay inside it and do not touch the rest of the developer's app (STYLE R9).
+ *
+ * @example
+ * ```ts
+ * const app = Fastify();
+ * await app.register(moduleHost, { kit, cookieSecret: process.env.COOKIE_SECRET });
+ * ```
+ */
+import cookie from '@fastify/cookie';
+import csrf from '@fastify/csrf-protection';
+import formbody from '@fastify/formbody';
+import helmet from '@fastify/helmet';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { connectAccount } from '../connect/connect-account.js';
+import { handleActivityCallback } from '../connect/activity.js';
+import type { ConnectKit } from '../connect/kit.js';
+import { ConfigError, ErrorCode } from '../errors.js';
+import { errorMessage, type Locale, pickLocale } from '../i18n/index.js';
+import type { AccountUrlPolicy } from '../crm/account-url.js';
+import { connectPage } from './pages/connect-page.js';
+import { type PageContext, messagePage } from './pages/layout.js';
+import { MODULE_CSS } from './pages/styles.js';
+import { crmSources, helmetOptions } from './security.js';
+import { settingsRoutes } from './settings-routes.js';
+import { type Form, type Query, settingsFrom, text } from './form.js';
+
+export interface ModuleHostOptions {
+  readonly kit: ConnectKit;
+  /** The account-URL policy the kit uses; the pages allow framing and form redirects to these CRM hosts. */
+  readonly accountUrlPolicy: AccountUrlPolicy;
+  /** Signs the session and CSRF cookies: at least 32 characters. Several: the first signs, all verify. */
+  readonly cookieSecret: string | readonly string[];
+  /** Mark cookies `Secure`. Default: the module's baseUrl is https. */
+  readonly secureCookies?: boolean;
+  /** How long the settings page stays open after the CRM opened it. Default 12 hours. */
+  readonly sessionTtlSeconds?: number;
+  /** Largest accepted form body. Default 64 KiB. */
+  readonly bodyLimit?: number;
+}
+
+const ASSET_CSS_PATH = '/assets/module.css';
+
+
+/** Resolved once at registration (STYLE R5); the handlers only read it. */
+export interface HostContext {
+  readonly kit: ConnectKit;
+  readonly at: (path: string) => string;
+  readonly session: { readonly path: string; readonly secure: boolean; readonly ttlSeconds: number };
+  readonly page: (request: FastifyRequest, locale: Locale) => PageContext;
+  readonly locale: (request: FastifyRequest) => Locale;
+}
+
+export async function moduleHost(app: FastifyInstance, options: ModuleHostOptions): Promise<void> {
+  const host = resolveHost(app, options);
+  const { kit } = host;
+  const { paths } = kit.module;
+
+  await app.register(cookie, { secret: [...[options.cookieSecret].flat()] });
+  await app.register(formbody, { bodyLimit: options.bodyLimit ?? 64 * 1024 });
+  await app.register(helmet, helmetOptions(crmSources(options.accountUrlPolicy)));
+  await app.register(csrf, {
+    sessionPlugin: '@fastify/cookie',
+    cookieOpts: { signed: true, httpOnly: true, sameSite: 'lax', secure: host.session.secure, path: host.session.path },
+  });
+
+  app.setErrorHandler((error: Error & { code?: string; statusCode?: number }, request, reply) => {
+    const locale = host.locale(request);
+    if (error.code?.startsWith('FST_CSRF')) {
+      request.log.warn({ code: error.code }, 'form without a valid CSRF token');
+      return reply.code(403).type('text/html').send(messagePage(host.page(request, locale), errorMessage(locale, ErrorCode.CsrfInvalid)));
+    }
+    const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
+    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    const code = status === 413 || status === 415 || status === 400 ? ErrorCode.FormInvalid : ErrorCode.Internal;
+    return reply.code(status).type('text/html').send(messagePage(host.page(request, locale), errorMessage(locale, code)));
+  });
+
+  app.get(ASSET_CSS_PATH, async (_request, reply) =>
+    reply.type('text/css').header('cache-control', 'public, max-age=3600').send(MODULE_CSS),
+  );
+
+  // Step 3: the form, with the account pre-filled from `?account=` (PROTOCOL §10, §18).
+  app.get(paths.connect, async (request, reply) => {
+    const query = request.query as Query;
+    const locale = host.locale(request);
+    const token = reply.generateCsrf();
+    return reply.type('text/html').send(
+      connectPage(host.page(request, locale), {
+        module: kit.module,
+        action: host.at(paths.connect),
+        csrfToken: token,
+        account: typeof query.account === 'string' ? query.account.trim().replace(/\/+$/, '') : '',
+        settings: {},
+      }),
+    );
+  });
+
+  // Steps 4–6.
+  app.post(paths.connect, { preValidation: app.csrfProtection }, async (request, reply) => {
+    const form = (request.body ?? {}) as Form;
+    const locale = host.locale(request);
+    const settings = settingsFrom(form);
+    const result = await connectAccount(kit, {
+      account: text(form.account),
+      apiKey: text(form.apiKey),
+      settings,
+      locale,
+    });
+    if (result.ok) {
+      request.log.info({ connectionId: result.connection.id }, 'connected; sending the person back to the CRM');
+      return reply.redirect(result.redirectUrl, 303);
+    }
+    return reply
+      .code(422)
+      .type('text/html')
+      .send(
+        connectPage(host.page(request, locale), {
+          module: kit.module,
+          action: host.at(paths.connect),
+          csrfToken: reply.generateCsrf(),
+          account: text(form.account),
+          settings,
+          failure: result.failure,
+        }),
+      );
+  });
+
+  await settingsRoutes(app, host);
+
+  // The CRM's activity callback (PROTOCOL §11.1): server to server, identified by clientId only.
+  app.post(paths.activity, async (request, reply) => {
+    const outcome = await handleActivityCallback(kit, request.body ?? {});
+    if (outcome.status !== 200) request.log.warn({ status: outcome.status }, outcome.body.errorMsg);
+    return reply.code(outcome.status).send(outcome.body);
+  });
+
+  app.get(paths.health, async (request, reply) => {
+    try {
+      await kit.store.ping();
+      return reply.send({ status: 'ok' });
+    } catch (error) {
+      request.log.error({ err: error }, 'health check: the store does not answer');
+      return reply.code(503).send({ status: 'unavailable' });
+    }
+  });
+}
+
+function resolveHost(app: FastifyInstance, options: ModuleHostOptions): HostContext {
+  const secrets = [options.cookieSecret].flat();
+  const problems: string[] = [];
+  if (!options.kit) problems.push('kit is required');
+  if (secrets.length === 0 || secrets.some((secret) => typeof secret !== 'string' || secret.length < 32))
+    problems.push('cookieSecret must be one or more strings of at least 32 characters');
+  if (problems.length > 0) throw new ConfigError(problems.map((p) => `moduleHost: ${p}`));
+  const prefix = app.prefix.replace(/\/+$/, '');
+  const at = (path: string) => `${prefix}${path}`;
+  const locale = (request: FastifyRequest): Locale => {
+    const query = request.query as Query | undefined;
+    const body = request.body as Form | undefined;
+    const explicit = query?.lang ?? (typeof body?.lang === 'string' ? body.lang : undefined);
+    return pickLocale(request.headers['accept-language'], explicit);
+  };
+  return Object.freeze({
+    kit: options.kit,
+    at,
+    session: {
+      path: prefix || '/',
+      secure: options.secureCookies ?? options.kit.module.baseUrl.startsWith('https://'),
+      ttlSeconds: options.sessionTtlSeconds ?? 12 * 60 * 60,
+    },
+    locale,
+    page: (request: FastifyRequest, pageLocale: Locale): PageContext => {
+      const url = new URL(request.url, 'http://module.invalid');
+      return {
+        locale: pageLocale,
+        cssHref: at(ASSET_CSS_PATH),
+        langHref: (other) => {
+          url.searchParams.set('lang', other);
+          url.searchParams.delete('clientId');
+          return `${url.pathname}${url.search}`;
+        },
+      };
+    },
+  });
+}

@@ -1,0 +1,41 @@
+/**
+ * The settings page's session: which connection this browser opened from the CRM. A signed cookie holds the
+ * connection's opaque id (never its clientId, which is a secret) and an expiry.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+export const SESSION_COOKIE = 'rcmk_session';
+
+export interface SessionOptions {
+  readonly path: string;
+  readonly secure: boolean;
+  readonly ttlSeconds: number;
+}
+
+export function startSession(reply: FastifyReply, connectionId: string, options: SessionOptions): void {
+  const expires = Date.now() + options.ttlSeconds * 1000;
+  reply.setCookie(SESSION_COOKIE, `${connectionId}|${expires}`, {
+    signed: true,
+    httpOnly: true,
+    // Lax: the CRM opens the page with a cross-site top-level POST, then we redirect to a GET, which carries it.
+    sameSite: 'lax',
+    secure: options.secure,
+    path: options.path,
+    maxAge: options.ttlSeconds,
+  });
+}
+
+/** The connection id of a valid, unexpired session, or `undefined`. */
+export function readSession(request: FastifyRequest): string | undefined {
+  const cookie = request.cookies[SESSION_COOKIE];
+  if (!cookie) return undefined;
+  const unsigned = request.unsignCookie(cookie);
+  if (!unsigned.valid || !unsigned.value) return undefined;
+  const [connectionId, expires] = unsigned.value.split('|');
+  if (!connectionId || !expires || Number(expires) < Date.now()) return undefined;
+  return connectionId;
+}
+
+export function endSession(reply: FastifyReply, options: Pick<SessionOptions, 'path'>): void {
+  reply.clearCookie(SESSION_COOKIE, { path: options.path });
+}

@@ -1,0 +1,126 @@
+/**
+ * The settings page of a connected module: the CRM opens the registered accountUrl with a top-level form POST
+ * carrying `clientId` (PROTOCOL §18). We accept it from the body or the query, keep the connection in a signed
+ * session cookie and redirect to a plain GET page (post/redirect/get), so the clientId never stays in the
+ * address bar, the history or a log line.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { changeApiKey, changeSettings, disconnect, type ManageResult } from '../connect/manage-connection.js';
+import { ErrorCode } from '../errors.js';
+import { errorMessage, type Locale } from '../i18n/index.js';
+import type { Connection } from '../store/types.js';
+import { messagePage } from './pages/layout.js';
+import { type SettingsNotice, type SettingsPageInput, settingsPage } from './pages/settings-page.js';
+import { type Form, type Query, settingsFrom, text } from './form.js';
+import type { HostContext } from './plugin.js';
+import { endSession, readSession, startSession } from './session.js';
+
+const NOTICES: readonly SettingsNotice[] = ['saved', 'keySaved', 'disconnected'];
+
+export async function settingsRoutes(app: FastifyInstance, host: HostContext): Promise<void> {
+  const { kit } = host;
+  const base = kit.module.paths.settings;
+  const actions = { settings: `${base}/save`, apiKey: `${base}/api-key`, disconnect: `${base}/disconnect` };
+  const absolute = {
+    settings: host.at(actions.settings),
+    apiKey: host.at(actions.apiKey),
+    disconnect: host.at(actions.disconnect),
+  };
+
+  const fail = (request: FastifyRequest, reply: FastifyReply, status: number, code: ErrorCode) => {
+    const locale = host.locale(request);
+    return reply.code(status).type('text/html').send(messagePage(host.page(request, locale), errorMessage(locale, code)));
+  };
+
+  const openByClientId = async (request: FastifyRequest, reply: FastifyReply, clientId: string) => {
+    const connection = await kit.store.findByClientId(clientId);
+    if (!connection) return fail(request, reply, 404, ErrorCode.ConnectionNotFound);
+    startSession(reply, connection.id, host.session);
+    request.log.info({ connectionId: connection.id }, 'settings opened from the CRM');
+    const lang = (request.query as Query).lang;
+    return reply.redirect(`${host.at(base)}${lang ? `?lang=${encodeURIComponent(lang)}` : ''}`, 303);
+  };
+
+  /** The session's connection, or `undefined` after answering with the right page. */
+  const sessionConnection = async (request: FastifyRequest, reply: FastifyReply): Promise<Connection | undefined> => {
+    const id = readSession(request);
+    const connection = id ? await kit.store.findById(id) : undefined;
+    if (!connection) {
+      if (id) endSession(reply, host.session);
+      await fail(request, reply, 401, ErrorCode.SessionMissing);
+      return undefined;
+    }
+    request.log = request.log.child({ connectionId: connection.id });
+    return connection;
+  };
+
+  const render = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    connection: Connection,
+    extra: Partial<Pick<SettingsPageInput, 'notice' | 'failure' | 'settingsValues'>> = {},
+    status = 200,
+  ) => {
+    const locale = host.locale(request);
+    const events = await kit.store.listEvents(connection.id, 20);
+    return reply
+      .code(status)
+      .type('text/html')
+      .header('cache-control', 'no-store')
+      .send(
+        settingsPage(host.page(request, locale), {
+          module: kit.module,
+          connection,
+          events,
+          csrfToken: reply.generateCsrf(),
+          actions: absolute,
+          settingsValues: extra.settingsValues ?? connection.settings,
+          notice: extra.notice,
+          failure: extra.failure,
+        }),
+      );
+  };
+
+  app.post(base, async (request, reply) => {
+    const clientId = text((request.body as Form | undefined)?.clientId) || ((request.query as Query).clientId ?? '');
+    if (!clientId) return fail(request, reply, 400, ErrorCode.ConnectionNotFound);
+    return openByClientId(request, reply, clientId);
+  });
+
+  app.get(base, async (request, reply) => {
+    const query = request.query as Query;
+    if (query.clientId) return openByClientId(request, reply, query.clientId);
+    const connection = await sessionConnection(request, reply);
+    if (!connection) return reply;
+    const notice = NOTICES.find((n) => n === query.notice);
+    return render(request, reply, connection, { notice });
+  });
+
+  /** One settings-page form: run the change, then redirect with a notice or re-render with the failure. */
+  const formRoute = (
+    path: string,
+    form: 'settings' | 'apiKey' | 'disconnect',
+    notice: SettingsNotice,
+    change: (connection: Connection, body: Form, locale: Locale) => Promise<ManageResult>,
+  ) =>
+    app.post(path, { preValidation: app.csrfProtection }, async (request, reply) => {
+      const connection = await sessionConnection(request, reply);
+      if (!connection) return reply;
+      const body = (request.body ?? {}) as Form;
+      const locale = host.locale(request);
+      const result = await change(connection, body, locale);
+      if (result.ok) return reply.redirect(`${host.at(base)}?notice=${notice}&lang=${locale}`, 303);
+      const settingsValues = form === 'settings' ? settingsFrom(body) : undefined;
+      return render(request, reply, connection, { failure: { form, failure: result.failure }, settingsValues }, 422);
+    });
+
+  formRoute(actions.settings, 'settings', 'saved', (connection, body, locale) =>
+    changeSettings(kit, connection, settingsFrom(body), locale),
+  );
+  formRoute(actions.apiKey, 'apiKey', 'keySaved', (connection, body, locale) =>
+    changeApiKey(kit, connection, text(body.apiKey), locale),
+  );
+  formRoute(actions.disconnect, 'disconnect', 'disconnected', (connection, _body, locale) =>
+    disconnect(kit, connection, locale),
+  );
+}
