@@ -1,0 +1,55 @@
+/**
+ * Options of `startEmulator`, validated once (every problem reported together), normalized and frozen.
+ * @module
+ */
+import type { FastifyBaseLogger } from 'fastify';
+import { ConfigError } from '../errors.js';
+import { DEFAULT_RATE_LIMIT, type RateLimitOptions } from './rate-limit.js';
+
+export interface EmulatorOptions {
+  /** TCP port; 0 (the default) picks a free one. */
+  readonly port?: number;
+  /** Interface to listen on; default 127.0.0.1 (the emulator is for one machine). */
+  readonly host?: string;
+  /** The CRM's request budget; `false` switches it off (benchmarks). Default 10/s, 40/s telephony, per IP. */
+  readonly rateLimit?: Partial<RateLimitOptions> | false;
+  /** true for Fastify's default pino logger, or a logger instance. Default: silent. API keys are never logged. */
+  readonly logger?: boolean | FastifyBaseLogger;
+  /** How long the activity callback may take before it counts as not delivered. Default 5,000 ms. */
+  readonly callbackTimeoutMs?: number;
+}
+
+export interface ResolvedEmulatorOptions {
+  readonly port: number;
+  readonly host: string;
+  readonly rateLimit: Readonly<RateLimitOptions> | null;
+  readonly logger: boolean | FastifyBaseLogger;
+  readonly callbackTimeoutMs: number;
+}
+
+const isPositiveInt = (n: unknown): n is number => Number.isInteger(n) && (n as number) > 0;
+
+export function resolveEmulatorOptions(input: EmulatorOptions = {}): ResolvedEmulatorOptions {
+  const problems: string[] = [];
+  const port = input.port ?? 0;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push('port must be an integer from 0 to 65535');
+  const host = input.host ?? '127.0.0.1';
+  if (typeof host !== 'string' || host === '') problems.push('host must be a non-empty string');
+  let rateLimit: RateLimitOptions | null = null;
+  if (input.rateLimit !== false) {
+    rateLimit = { ...DEFAULT_RATE_LIMIT, ...(input.rateLimit ?? {}) };
+    if (!isPositiveInt(rateLimit.perSecond)) problems.push('rateLimit.perSecond must be a positive integer');
+    if (!isPositiveInt(rateLimit.telephonyPerSecond)) problems.push('rateLimit.telephonyPerSecond must be a positive integer');
+    if (rateLimit.by !== 'ip' && rateLimit.by !== 'key') problems.push('rateLimit.by must be "ip" or "key"');
+  }
+  const callbackTimeoutMs = input.callbackTimeoutMs ?? 5000;
+  if (!isPositiveInt(callbackTimeoutMs)) problems.push('callbackTimeoutMs must be a positive integer');
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze({
+    port,
+    host,
+    rateLimit: rateLimit === null ? null : Object.freeze(rateLimit),
+    logger: input.logger ?? false,
+    callbackTimeoutMs,
+  });
+}

@@ -1,0 +1,96 @@
+/**
+ * Builds the emulator's Fastify app: one server, routed by Host header into the account API, the admin pages
+ * and the control API.
+ * @module
+ */
+import formbody from '@fastify/formbody';
+import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify';
+import { CrmErrorMsg } from '../protocol/index.js';
+import { ErrorCode } from '../errors.js';
+import { createCallbackSender, type CallbackSender } from './activity.js';
+import { adminRoutes } from './admin-routes.js';
+import { apiRoutes } from './api-routes.js';
+import type { EmulatorContext } from './context.js';
+import { createControl, type EmulatorControl } from './control.js';
+import { controlRoutes } from './control-routes.js';
+import { createFaultTable } from './faults.js';
+import { classifyHost, NO_ACCOUNT_HTML } from './host.js';
+import type { ResolvedEmulatorOptions } from './options.js';
+import { createRateLimiter } from './rate-limit.js';
+import { EmulatorState, type Account } from './state.js';
+
+export interface EmulatorApp {
+  readonly app: FastifyInstance;
+  readonly control: EmulatorControl;
+  readonly sender: CallbackSender;
+}
+
+const NOT_FOUND_HTML =
+  '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Page not found</title></head>' +
+  '<body><h1>Page not found</h1><p><a href="/admin/marketplace">Marketplace</a></p></body></html>';
+
+/** `accountUrl(name)` must already know the final port (it is read lazily, after listen). */
+export function buildEmulatorApp(options: ResolvedEmulatorOptions, accountUrl: (name: string) => string): EmulatorApp {
+  const app = Fastify({
+    ...(typeof options.logger === 'boolean' ? { logger: options.logger } : { loggerInstance: options.logger }),
+    // Fastify's request log would print URLs, which may carry `apiKey`; we log our own masked line instead.
+    logController: new LogController({ disableRequestLogging: true }),
+    forceCloseConnections: true,
+  });
+  const state = new EmulatorState();
+  const faults = createFaultTable();
+  const sender = createCallbackSender({ timeoutMs: options.callbackTimeoutMs });
+  const control = createControl({ state, faults, sender, accountUrl });
+  const accounts = new WeakMap<FastifyRequest, Account>();
+  const ctx: EmulatorContext = {
+    state,
+    control,
+    faults,
+    limiter: options.rateLimit === null ? null : createRateLimiter(options.rateLimit),
+    accountUrl,
+    accountOf(request) {
+      const account = accounts.get(request);
+      // Unreachable through HTTP: the root hook refuses account routes on any other host.
+      if (account === undefined) throw new Error('account route reached without an account host');
+      return account;
+    },
+    log: options.logger === false ? null : app.log,
+  };
+
+  app.register(formbody);
+
+  app.addHook('onRequest', (request, reply, done) => {
+    const kind = classifyHost(request.headers.host);
+    const control = request.url.startsWith('/_emulator/');
+    if (kind.type === 'control') {
+      if (control) return done();
+      reply.code(404).send({ error: { code: ErrorCode.EmulatorNotFound, message: 'The bare host serves only /_emulator/*' } });
+      return;
+    }
+    const account = kind.type === 'account' ? state.accounts.get(kind.name) : undefined;
+    if (account === undefined) {
+      // Any host without an account answers like a CRM host that does not exist (PROTOCOL §2.5).
+      reply.code(405).type('text/html').send(NO_ACCOUNT_HTML);
+      return;
+    }
+    if (control) {
+      reply.code(404).type('text/html; charset=utf-8').send(NOT_FOUND_HTML);
+      return;
+    }
+    accounts.set(request, account);
+    done();
+  });
+
+  app.register(async (scope) => {
+    scope.setErrorHandler((error, _request, reply) => {
+      const status = (error as { statusCode?: number }).statusCode ?? 500;
+      reply.code(status).send({ success: false, errorMsg: status < 500 ? CrmErrorMsg.InputParameters : CrmErrorMsg.ApplicationError });
+    });
+    apiRoutes(scope, ctx);
+  });
+  app.register(async (scope) => adminRoutes(scope, ctx));
+  app.register(async (scope) => controlRoutes(scope, ctx));
+  app.setNotFoundHandler((_request, reply) => reply.code(404).type('text/html; charset=utf-8').send(NOT_FOUND_HTML));
+  app.addHook('onClose', async () => sender.close());
+  return { app, control, sender };
+}
