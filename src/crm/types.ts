@@ -59,7 +59,10 @@ export interface CrmClient {
   systemInfo(): Promise<SystemInfoResponse>;
   /** The account's stores, keyed by code. */
   sites(): Promise<Readonly<Record<string, Site>>>;
+  /** Throws when the module is not registered (the CRM answers 400 or 404); see `findIntegrationModule`. */
   integrationModule(code: string): Promise<IntegrationModule>;
+  /** Like `integrationModule`, but `undefined` when the account has no module with this code. */
+  findIntegrationModule(code: string): Promise<IntegrationModule | undefined>;
   editIntegrationModule(module: IntegrationModuleEdit): Promise<EditResult>;
   /** Returns the new API key the CRM issued. */
   updateScopes(code: string, scopes: readonly string[]): Promise<string>;

@@ -81,6 +81,18 @@ export const en = {
   'event.registration_failed': 'Registration failed',
   'event.disconnected': 'Disconnected',
   'page.errorTitle': 'Something went wrong',
+  'accountUrl.reason.empty': 'the address is empty',
+  'accountUrl.reason.too_long': 'the address is too long',
+  'accountUrl.reason.malformed': 'it is not a web address',
+  'accountUrl.reason.scheme': 'it must start with https://',
+  'accountUrl.reason.credentials': 'it must not contain a user name or password',
+  'accountUrl.reason.port': 'it must not contain a port number',
+  'accountUrl.reason.path': 'enter only the address, with nothing after the domain',
+  'accountUrl.reason.query': 'it must not contain parameters after “?”',
+  'accountUrl.reason.fragment': 'it must not contain anything after “#”',
+  'accountUrl.reason.ip_literal': 'an IP address is not an account address',
+  'accountUrl.reason.host_not_allowed': 'it is not a RetailCRM / Simla.com account domain',
+  'accountUrl.reason.address_blocked': 'it points to a private or local network',
 } as const;
 
 export type MessageKey = keyof typeof en;

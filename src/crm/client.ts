@@ -1,0 +1,164 @@
+/**
+ * The CRM API client for one account: every method is a row of `crmEndpoints` run through one `call()`
+ * (STYLE R13), which waits for the rate limiter, sends, classifies the answer and retries by policy.
+ * @module
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { z } from 'zod';
+import { IntegrationModuleEdit } from '../protocol/index.js';
+import { parseAccountUrl } from './account-url.js';
+import { classifyResponse } from './classify.js';
+import { crmEndpoints, type CrmEndpoint } from './endpoints.js';
+import {
+  accountUrlRejectionError,
+  ApiKeyInvalidError,
+  ApiKeyMissingError,
+  CrmRejectedError,
+  CrmValidationFailedError,
+  isRetryableCrmError,
+  NetworkError,
+  RateLimitedError,
+  TimeoutError,
+  type CrmError,
+} from './errors.js';
+import { fourRetriesInAboutFiveSeconds, nextDelayMs, type RetryPolicy } from './retry.js';
+import type { CrmTransport } from './transport.js';
+import type { AccountUrl, CrmClient, EditResult } from './types.js';
+
+export interface CrmClientOptions {
+  /** Checked against the transport's account-URL policy here; a refused URL throws its policy error. */
+  readonly accountUrl: AccountUrl | string;
+  /** Sent in the `X-API-KEY` header only; never logged, never put in an error. Surrounding spaces are trimmed. */
+  readonly apiKey: string;
+  readonly transport: CrmTransport;
+  /** Default {@link fourRetriesInAboutFiveSeconds}. */
+  readonly retry?: RetryPolicy;
+  /** Source of jitter (tests pin it). */
+  readonly random?: () => number;
+}
+
+/** Printable ASCII without spaces: anything else could not go into a header unchanged. */
+const API_KEY_PATTERN = /^[\x21-\x7e]+$/;
+
+/**
+ * Builds a client for one account. Throws at once (no request) for a refused account URL
+ * (`AccountUrlInvalidError` / `AccountUrlNotAllowedError`), an empty key (`ApiKeyMissingError`) or a key that
+ * cannot be a header value (`ApiKeyInvalidError`).
+ * @example
+ * const crm = createCrmClient({ accountUrl: 'https://demo.retailcrm.ru', apiKey, transport });
+ * const { scopes } = await crm.credentials();
+ */
+export function createCrmClient(options: CrmClientOptions): CrmClient {
+  const check = parseAccountUrl(options.accountUrl, options.transport.policy);
+  if (!check.ok) throw accountUrlRejectionError(check.reason);
+  const accountUrl = check.url;
+  const apiKey = typeof options.apiKey === 'string' ? options.apiKey.trim() : '';
+  const noCall = { method: '', path: '' };
+  if (apiKey === '') throw new ApiKeyMissingError(noCall);
+  if (!API_KEY_PATTERN.test(apiKey)) throw new ApiKeyInvalidError(noCall);
+  const { transport } = options;
+  const policy = options.retry ?? fourRetriesInAboutFiveSeconds;
+  const random = options.random ?? Math.random;
+  const redact = (text: string): string => (text.includes(apiKey) ? text.split(apiKey).join('[redacted]') : text);
+
+  async function call<Args extends readonly unknown[], Schema extends z.ZodType>(
+    endpoint: CrmEndpoint<Args, Schema>,
+    args: Args,
+    form?: Readonly<Record<string, string>>,
+  ): Promise<{ data: z.output<Schema>; status: number }> {
+    const path = endpoint.path(...args);
+    const target = { method: endpoint.method, path };
+    const started = Date.now();
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), policy.deadlineMs);
+    timer.unref();
+    try {
+      for (let retry = 0; ; retry += 1) {
+        try {
+          const response = await transport.request({
+            accountUrl,
+            method: endpoint.method,
+            path,
+            apiKey,
+            ...(form === undefined ? {} : { form }),
+            deadline: deadline.signal,
+          });
+          return { data: classifyResponse(response, endpoint.response, target, redact), status: response.status };
+        } catch (error) {
+          if (!mayRetry(endpoint, error)) throw error;
+          const remaining = policy.deadlineMs - (Date.now() - started);
+          const delay = nextDelayMs(policy, retry, error, remaining, random);
+          if (delay === undefined) {
+            if (deadline.signal.aborted && !(error instanceof TimeoutError)) {
+              throw new TimeoutError({ ...target, phase: 'deadline', afterMs: Date.now() - started, cause: error });
+            }
+            throw error;
+          }
+          if (delay > 0) await sleep(delay, undefined, { ref: false });
+        }
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async function getModule(code: string) {
+    const { data } = await call(crmEndpoints.integrationModule, [code]);
+    return data.integrationModule;
+  }
+
+  return Object.freeze({
+    accountUrl,
+    async apiVersions() {
+      return (await call(crmEndpoints.apiVersions, [])).data;
+    },
+    async credentials() {
+      return (await call(crmEndpoints.credentials, [])).data;
+    },
+    async systemInfo() {
+      return (await call(crmEndpoints.systemInfo, [])).data;
+    },
+    async sites() {
+      return (await call(crmEndpoints.sites, [])).data.sites;
+    },
+    integrationModule: getModule,
+    async findIntegrationModule(code: string) {
+      try {
+        return await getModule(code);
+      } catch (error) {
+        // The CRM answers an unknown code with 400 "Errors in the input parameters" or 404 "Not found"
+        // (PROTOCOL §8, §18); the code is the only input of this method, so either means "not registered".
+        if (error instanceof CrmValidationFailedError && error.status === 400) return undefined;
+        if (error instanceof CrmRejectedError && error.status === 404) return undefined;
+        throw error;
+      }
+    },
+    async editIntegrationModule(module) {
+      const parsed = IntegrationModuleEdit.safeParse(module);
+      if (!parsed.success) {
+        const errors = Object.fromEntries(parsed.error.issues.map((issue) => [issue.path.join('.') || '(root)', issue.message]));
+        throw new CrmValidationFailedError({ method: 'POST', path: crmEndpoints.editIntegrationModule.path(String(module.code ?? '')), errors });
+      }
+      const { data, status } = await call(crmEndpoints.editIntegrationModule, [parsed.data.code], {
+        integrationModule: JSON.stringify(parsed.data),
+      });
+      const result: EditResult = { created: status === 201, info: data.info ?? [] };
+      return result;
+    },
+    async updateScopes(code: string, scopes: readonly string[]) {
+      const { data } = await call(crmEndpoints.updateScopes, [code], { requires: JSON.stringify({ scopes: [...scopes] }) });
+      return data.apiKey;
+    },
+  } satisfies CrmClient);
+}
+
+/** Retry by class and endpoint (see `retry.ts` for the reasoning). */
+function mayRetry(endpoint: Pick<CrmEndpoint<[], z.ZodType>, 'retry'>, error: unknown): error is CrmError {
+  if (!isRetryableCrmError(error)) return false;
+  if (endpoint.retry === 'always') return true;
+  return (
+    error instanceof RateLimitedError ||
+    (error instanceof NetworkError && error.beforeSend) ||
+    (error instanceof TimeoutError && error.phase === 'connect')
+  );
+}

@@ -1,0 +1,309 @@
+/**
+ * The HTTP transport shared by every CRM client of a process (or of one module instance): connection pools,
+ * timeouts, the response size limit, the rate limiter, the account-URL policy, the address guard and logging.
+ * Build one with {@link createCrmTransport} and hand it to each `createCrmClient`.
+ * @module
+ */
+import { createHash } from 'node:crypto';
+import { lookup as dnsLookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { Agent, buildConnector, request as undiciRequest } from 'undici';
+import { ConfigError } from '../errors.js';
+import { createAccountUrlPolicy, type AccountUrlPolicy } from './account-url.js';
+import { checkAddress, isLocalhostName } from './address-guard.js';
+import { CRM_RATE_LIMITS, rateBudgetFor } from './endpoints.js';
+import { AccountAddressBlockedError, NetworkError, TimeoutError } from './errors.js';
+import { processRateLimiter, type RateLimit, type RateLimiter, type RateLimitPermit } from './rate-limiter.js';
+import type { AccountUrl, AccountUrlPolicyOptions } from './types.js';
+
+/** Resolves a host name to every address it has (the test hook that stands in for DNS). */
+export type HostLookup = (hostname: string) => Promise<readonly { readonly address: string; readonly family: number }[]>;
+
+/** The slice of a pino logger the transport uses; pass a pino logger or anything shaped like it. */
+export interface CrmLogger {
+  debug(object: Record<string, unknown>, message: string): void;
+  warn(object: Record<string, unknown>, message: string): void;
+}
+
+export interface CrmTransportOptions {
+  /** The account-URL policy, or options to build one (default: the vendor's domains, nothing local). */
+  readonly accountUrlPolicy?: AccountUrlPolicy | AccountUrlPolicyOptions;
+  /** DNS + TCP + TLS, per new connection. Default 5 s. */
+  readonly connectTimeoutMs?: number;
+  /** One attempt, from sending to the last byte of the answer. Default 15 s. */
+  readonly requestTimeoutMs?: number;
+  /** Larger answers fail with a NetworkError. Default 2 MiB (a `sites` list of a big account fits easily). */
+  readonly maxResponseBytes?: number;
+  /** How long an idle pooled connection is kept. Default 10 s. */
+  readonly keepAliveTimeoutMs?: number;
+  /** Connections per account origin. Default 10: with 10 requests/s allowed, more would only wait. */
+  readonly connectionsPerAccount?: number;
+  /** The limiter; `false` turns client-side limiting off (benchmarks). Default: {@link processRateLimiter}. */
+  readonly rateLimiter?: RateLimiter | false;
+  /** Budget per account (default; matches the CRM's per-IP-per-account count) or per API key. */
+  readonly rateLimitBy?: 'account' | 'apiKey';
+  /** The budgets; default PROTOCOL §18's 10/s and 40/s for telephony. */
+  readonly rateLimits?: { readonly default: RateLimit; readonly telephony: RateLimit };
+  /** Replaces DNS (tests). It is still called once per connection and its answer still goes through the guard. */
+  readonly lookup?: HostLookup;
+  /** Each request is logged: method, path, status, duration, attempt outcome. The key never is. */
+  readonly logger?: CrmLogger;
+  readonly userAgent?: string;
+}
+
+export interface CrmHttpRequest {
+  readonly accountUrl: AccountUrl;
+  readonly method: 'GET' | 'POST';
+  readonly path: string;
+  readonly apiKey: string;
+  /** Form fields of a POST (`application/x-www-form-urlencoded`). */
+  readonly form?: Readonly<Record<string, string>>;
+  /** The call's deadline; aborting it ends the attempt with a TimeoutError (phase `deadline`). */
+  readonly deadline?: AbortSignal;
+}
+
+export interface CrmHttpResponse {
+  readonly status: number;
+  readonly contentType: string;
+  readonly retryAfter: string | undefined;
+  readonly body: string;
+}
+
+export interface CrmTransport {
+  readonly policy: AccountUrlPolicy;
+  /**
+   * Sends one request, after waiting for the rate limiter. Resolves with any HTTP answer (classifying it is the
+   * client's job); rejects with NetworkError, TimeoutError or AccountAddressBlockedError when there is none.
+   */
+  request(request: CrmHttpRequest): Promise<CrmHttpResponse>;
+  /** Closes pooled connections; pending requests finish first. */
+  close(): Promise<void>;
+}
+
+const DEFAULTS = Object.freeze({
+  connectTimeoutMs: 5_000,
+  requestTimeoutMs: 15_000,
+  maxResponseBytes: 2 * 1024 * 1024,
+  keepAliveTimeoutMs: 10_000,
+  connectionsPerAccount: 10,
+});
+
+/** Error codes that mean the request never left: it is safe to send again even when it is not idempotent. */
+const BEFORE_SEND_CODES = new Set([
+  'ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NONAME', 'ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL',
+  'ERR_TLS_CERT_ALTNAME_INVALID', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'CERT_HAS_EXPIRED', 'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN', 'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+/**
+ * Builds the transport. Options are checked and normalized here, once (STYLE R5, R11).
+ * @example
+ * const transport = createCrmTransport({ logger: pino(), accountUrlPolicy: { boxHosts: ['crm.example.com'] } });
+ * const crm = createCrmClient({ accountUrl: 'https://demo.retailcrm.ru', apiKey, transport });
+ */
+export function createCrmTransport(options: CrmTransportOptions = {}): CrmTransport {
+  const problems: string[] = [];
+  const positive = (name: keyof typeof DEFAULTS): number => {
+    const value = options[name] ?? DEFAULTS[name];
+    if (!Number.isFinite(value) || value <= 0) problems.push(`${name} must be a positive number`);
+    return value;
+  };
+  const connectTimeoutMs = positive('connectTimeoutMs');
+  const requestTimeoutMs = positive('requestTimeoutMs');
+  const maxResponseBytes = positive('maxResponseBytes');
+  const keepAliveTimeoutMs = positive('keepAliveTimeoutMs');
+  const connectionsPerAccount = positive('connectionsPerAccount');
+  const rateLimits = options.rateLimits ?? CRM_RATE_LIMITS;
+  for (const [name, limit] of Object.entries(rateLimits)) {
+    if (!(limit.limit >= 1 && limit.windowMs > 0)) problems.push(`rateLimits.${name} needs limit ≥ 1 and windowMs > 0`);
+  }
+  let policy: AccountUrlPolicy | undefined;
+  try {
+    policy = isPolicy(options.accountUrlPolicy) ? options.accountUrlPolicy : createAccountUrlPolicy(options.accountUrlPolicy);
+  } catch (error) {
+    if (error instanceof ConfigError) problems.push(...error.problems);
+    else throw error;
+  }
+  if (problems.length > 0 || policy === undefined) throw new ConfigError(problems);
+  const allowLocal = policy.allowLocal;
+  const limiter = options.rateLimiter === false ? undefined : (options.rateLimiter ?? processRateLimiter);
+  const rateLimitBy = options.rateLimitBy ?? 'account';
+  const lookup: HostLookup = options.lookup ?? ((hostname) => dnsLookup(hostname, { all: true, verbatim: true }));
+  const logger = options.logger;
+  const userAgent = options.userAgent ?? 'retailcrm-module-kit';
+
+  /**
+   * Resolves once, checks every address, and connects to exactly the address it checked: the name is never
+   * looked up a second time, so DNS rebinding between check and connect is impossible. TLS still verifies the
+   * certificate against the name (undici derives `servername` from `host`, which we leave untouched).
+   */
+  const baseConnect = buildConnector({ timeout: connectTimeoutMs });
+  const guardedConnect: buildConnector.connector = (connectOptions, callback) => {
+    resolveChecked(connectOptions.hostname).then(
+      (address) => baseConnect({ ...connectOptions, hostname: address }, callback),
+      (error: unknown) => callback(error instanceof Error ? error : new Error(String(error)), null),
+    );
+  };
+
+  async function resolveChecked(hostname: string): Promise<string> {
+    const bare = hostname.startsWith('[') ? hostname.slice(1, -1) : hostname;
+    if (isIP(bare) !== 0) {
+      // Literal addresses reach here only through the dev switch (`http://127.0.0.1:{port}`); check anyway.
+      const check = checkAddress(bare, { allowLoopback: allowLocal });
+      if (!check.ok) throw new AccountAddressBlockedError(check.range);
+      return check.address;
+    }
+    if (isLocalhostName(bare)) {
+      // RFC 6761: `*.localhost` is loopback, decided here without asking DNS (Node's resolver does not know it).
+      if (!allowLocal) throw new AccountAddressBlockedError('loopback');
+      return '127.0.0.1';
+    }
+    let addresses: readonly { readonly address: string }[];
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      addresses = await Promise.race([
+        lookup(bare),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(Object.assign(new Error('DNS lookup timed out'), { code: 'UND_ERR_CONNECT_TIMEOUT' })), connectTimeoutMs);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+    if (addresses.length === 0) throw Object.assign(new Error('no address'), { code: 'ENOTFOUND' });
+    // Every address must pass: a name that answers with one public and one private address is refused, since
+    // which one a later connection would get is up to the resolver. Names never get the loopback exemption.
+    let first: string | undefined;
+    for (const { address } of addresses) {
+      const check = checkAddress(address);
+      if (!check.ok) throw new AccountAddressBlockedError(check.range);
+      first ??= check.address;
+    }
+    return first!;
+  }
+
+  const agent = new Agent({
+    connect: guardedConnect,
+    connections: connectionsPerAccount,
+    keepAliveTimeout: keepAliveTimeoutMs,
+    headersTimeout: requestTimeoutMs,
+    bodyTimeout: requestTimeoutMs,
+    maxResponseSize: maxResponseBytes,
+  });
+
+  const limiterKey = (request: CrmHttpRequest): string => {
+    const budget = rateBudgetFor(request.path);
+    const who =
+      rateLimitBy === 'apiKey'
+        ? `${request.accountUrl}#${createHash('sha256').update(request.apiKey).digest('base64url').slice(0, 22)}`
+        : request.accountUrl;
+    return `${who}|${budget}`;
+  };
+
+  async function request(req: CrmHttpRequest): Promise<CrmHttpResponse> {
+    const target = { method: req.method, path: req.path };
+    const started = performance.now();
+    const attemptTimeout = AbortSignal.timeout(requestTimeoutMs);
+    const signal = req.deadline ? AbortSignal.any([req.deadline, attemptTimeout]) : attemptTimeout;
+    const timedOut = (): TimeoutError =>
+      new TimeoutError({
+        ...target,
+        phase: req.deadline?.aborted ? 'deadline' : 'request',
+        afterMs: Math.round(performance.now() - started),
+      });
+
+    let permit: RateLimitPermit | undefined;
+    try {
+      if (limiter) {
+        try {
+          permit = await limiter.acquire(limiterKey(req), rateLimits[rateBudgetFor(req.path)], signal);
+        } catch (error) {
+          if (signal.aborted) throw timedOut();
+          throw error;
+        }
+      }
+      const headers: Record<string, string> = {
+        'x-api-key': req.apiKey,
+        accept: 'application/json',
+        'user-agent': userAgent,
+      };
+      let body: string | undefined;
+      if (req.form !== undefined) {
+        headers['content-type'] = 'application/x-www-form-urlencoded; charset=utf-8';
+        body = new URLSearchParams(req.form as Record<string, string>).toString();
+      }
+      const response = await undiciRequest(new URL(req.path, req.accountUrl), {
+        dispatcher: agent,
+        method: req.method,
+        headers,
+        body,
+        signal,
+      });
+      const text = await response.body.text();
+      const contentType = headerValue(response.headers['content-type']) ?? '';
+      const result: CrmHttpResponse = {
+        status: response.statusCode,
+        contentType,
+        retryAfter: headerValue(response.headers['retry-after']),
+        body: text,
+      };
+      logger?.debug(
+        { crm: { method: req.method, path: req.path, account: req.accountUrl, status: result.status, durationMs: ms(started) } },
+        'crm request',
+      );
+      return result;
+    } catch (error) {
+      const failure = toTransportError(error, target, signal, timedOut);
+      logger?.warn(
+        { crm: { method: req.method, path: req.path, account: req.accountUrl, error: failure.code, durationMs: ms(started) } },
+        'crm request failed',
+      );
+      throw failure;
+    } finally {
+      permit?.release();
+    }
+  }
+
+  return Object.freeze({
+    policy,
+    request,
+    close: () => agent.close(),
+  });
+}
+
+function toTransportError(
+  error: unknown,
+  target: { method: string; path: string },
+  signal: AbortSignal,
+  timedOut: () => TimeoutError,
+): AccountAddressBlockedError | TimeoutError | NetworkError {
+  if (error instanceof AccountAddressBlockedError || error instanceof TimeoutError || error instanceof NetworkError) return error;
+  if (signal.aborted) return timedOut();
+  const code = errorCode(error);
+  if (code === 'UND_ERR_CONNECT_TIMEOUT') return new TimeoutError({ ...target, phase: 'connect', afterMs: 0, cause: error });
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return timedOut();
+  const reason =
+    code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE' ? 'response too large' : code !== undefined ? code.toLowerCase() : 'connection failed';
+  return new NetworkError({ ...target, reason, beforeSend: code !== undefined && BEFORE_SEND_CODES.has(code), cause: error });
+}
+
+function errorCode(error: unknown): string | undefined {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth += 1) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && code !== 'UND_ERR') return code;
+  }
+  return undefined;
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function ms(started: number): number {
+  return Math.round((performance.now() - started) * 10) / 10;
+}
+
+function isPolicy(value: AccountUrlPolicy | AccountUrlPolicyOptions | undefined): value is AccountUrlPolicy {
+  return value !== undefined && (value as AccountUrlPolicy).allowedDomains instanceof Set;
+}
