@@ -9,7 +9,7 @@ import { type Locale } from '../i18n/index.js';
 import type { CrmClient } from '../crm/types.js';
 import { type CredentialsResponse, hasApiMajorVersion } from '../protocol/index.js';
 import type { SettingsRejection } from './hooks.js';
-import { localize, type ModuleDefinition, settingInput } from './module-definition.js';
+import { localize, type AnyModuleDefinition, settingInput } from './module-definition.js';
 
 /** Which form field a failure belongs to, so the page can show the message beside it. */
 export type FailureField = 'account' | 'apiKey' | (string & {});
@@ -94,7 +94,7 @@ function credentialMatcher(entry: string): (path: string) => boolean {
  * field's empty string means "not given".
  */
 export function coerceSettingsForm(
-  module: ModuleDefinition,
+  module: AnyModuleDefinition,
   raw: Readonly<Record<string, unknown>>,
 ): Record<string, unknown> {
   const settings = module.settings;
@@ -121,7 +121,7 @@ const zodLocales = { en: z.locales.en, ru: z.locales.ru, es: z.locales.es } as c
 
 /** Step 4.3, first half: the settings schema, with messages in the person's language. */
 export function parseSettings(
-  module: ModuleDefinition,
+  module: AnyModuleDefinition,
   values: Readonly<Record<string, unknown>>,
   locale: Locale,
 ): Record<string, unknown> {

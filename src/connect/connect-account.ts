@@ -41,10 +41,10 @@ export async function connectAccount(kit: ConnectKit, request: ConnectRequest): 
   if (!account.ok) return { ok: false, failure: accountUrlFailure(account, request.locale) };
   const apiKey = request.apiKey.trim();
   if (!apiKey) return { ok: false, failure: failureOf(ErrorCode.ApiKeyMissing, request.locale) };
-  const crm = kit.openCrm(account.url, apiKey);
 
   let saved: Connection | undefined;
   try {
+    const crm = kit.openCrm(account.url, apiKey);
     // Step 4.1: the key opens the API and the version the module needs is there.
     const apiVersion = await checkApiVersion(crm, module.apiVersion);
     // Step 4.2: the key has the rights the module needs.

@@ -4,7 +4,7 @@
  */
 import type { AccountUrl, AccountUrlCheck, CrmClient } from '../crm/types.js';
 import type { Connection, ConnectionStore } from '../store/types.js';
-import type { ModuleDefinition } from './module-definition.js';
+import type { AnyModuleDefinition } from './module-definition.js';
 
 /** The subset of a pino logger the flows use. */
 export interface FlowLogger {
@@ -14,7 +14,7 @@ export interface FlowLogger {
 }
 
 export interface ConnectKit {
-  readonly module: ModuleDefinition;
+  readonly module: AnyModuleDefinition;
   readonly store: ConnectionStore;
   /** The account-URL policy (normalizes, or says why not). */
   checkAccountUrl(input: string): AccountUrlCheck;

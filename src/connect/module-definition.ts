@@ -104,6 +104,13 @@ export interface ModuleDefinition<Shape extends z.ZodRawShape = z.ZodRawShape> {
   readonly hooks: ModuleHooks<z.output<z.ZodObject<Shape>>>;
 }
 
+/**
+ * Any module definition, whatever its settings. The flows take this: a definition's hooks and `integrations`
+ * are typed by its own settings, which makes definitions with different settings mutually unassignable.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyModuleDefinition = ModuleDefinition<any>;
+
 /** The settings type of a module definition. */
 export type ModuleSettings<M> = M extends ModuleDefinition<infer Shape> ? z.output<z.ZodObject<Shape>> : never;
 

@@ -5,7 +5,7 @@
 import type { Locale } from '../i18n/index.js';
 import { ADMIN_INTEGRATION_LIST_PATH, type IntegrationModuleEdit } from '../protocol/index.js';
 import type { Connection } from '../store/types.js';
-import { localize, type ModuleDefinition } from './module-definition.js';
+import { localize, type AnyModuleDefinition } from './module-definition.js';
 
 /**
  * The registration payload of one connection.
@@ -14,7 +14,7 @@ import { localize, type ModuleDefinition } from './module-definition.js';
  * concatenation or by URL resolution, the callback lands on the same address (docs/protocol-decisions.md).
  */
 export function registrationPayload(
-  module: ModuleDefinition,
+  module: AnyModuleDefinition,
   connection: Pick<Connection, 'clientId' | 'settings'>,
   options: { readonly locale: Locale; readonly active?: boolean },
 ): IntegrationModuleEdit {

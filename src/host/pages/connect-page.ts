@@ -4,13 +4,13 @@
  */
 import { html } from '../../html/html.js';
 import { translate } from '../../i18n/index.js';
-import { localize, type ModuleDefinition } from '../../connect/module-definition.js';
+import { localize, type AnyModuleDefinition } from '../../connect/module-definition.js';
 import type { ConnectFailure } from '../../connect/failure.js';
 import { layout, type PageContext } from './layout.js';
 import { field, settingsFields } from './settings-fields.js';
 
 export interface ConnectPageInput {
-  readonly module: ModuleDefinition;
+  readonly module: AnyModuleDefinition;
   readonly action: string;
   readonly csrfToken: string;
   readonly account: string;

@@ -3,7 +3,7 @@
  */
 import { html, type SafeHtml } from '../../html/html.js';
 import { type Locale, translate } from '../../i18n/index.js';
-import { localize, type ModuleDefinition, settingInput, settingOptions } from '../../connect/module-definition.js';
+import { localize, type AnyModuleDefinition, settingInput, settingOptions } from '../../connect/module-definition.js';
 
 /** One labelled input with help and error text wired up for screen readers. */
 export function field(options: {
@@ -30,7 +30,7 @@ const aria = (describedBy: string | undefined, invalid: boolean) =>
 
 /** Inputs for every setting of the module, filled with `values`. */
 export function settingsFields(
-  module: ModuleDefinition,
+  module: AnyModuleDefinition,
   values: Readonly<Record<string, unknown>>,
   errors: Readonly<Record<string, string>>,
   locale: Locale,

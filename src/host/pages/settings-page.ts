@@ -3,7 +3,7 @@
  */
 import { html } from '../../html/html.js';
 import { type MessageKey, translate } from '../../i18n/index.js';
-import { localize, type ModuleDefinition } from '../../connect/module-definition.js';
+import { localize, type AnyModuleDefinition } from '../../connect/module-definition.js';
 import type { ConnectFailure } from '../../connect/failure.js';
 import { defaultRedirectAfterConnect } from '../../connect/registration.js';
 import type { Connection, ConnectionEvent } from '../../store/types.js';
@@ -13,7 +13,7 @@ import { field, settingsFields } from './settings-fields.js';
 export type SettingsNotice = 'saved' | 'keySaved' | 'disconnected';
 
 export interface SettingsPageInput {
-  readonly module: ModuleDefinition;
+  readonly module: AnyModuleDefinition;
   readonly connection: Connection;
   readonly events: readonly ConnectionEvent[];
   readonly csrfToken: string;

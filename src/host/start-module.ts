@@ -1,0 +1,106 @@
+/**
+ * Runs a module on its own: a Fastify server with the module host at the path of its baseUrl, a store,
+ * a CRM transport. For a module inside a bigger app, register `moduleHost` instead.
+ */
+import { hkdfSync } from 'node:crypto';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { createConnectKit, type ComposedConnectKit } from '../connect/create-connect-kit.js';
+import type { FlowLogger } from '../connect/kit.js';
+import type { AnyModuleDefinition } from '../connect/module-definition.js';
+import type { RetryPolicy } from '../crm/retry.js';
+import type { CrmTransport } from '../crm/transport.js';
+import type { AccountUrlPolicyOptions } from '../crm/types.js';
+import { type Keyring, loadKeyring } from '../store/keyring.js';
+import { openConnectionStore } from '../store/open-connection-store.js';
+import type { Connection, ConnectionStore } from '../store/types.js';
+import { moduleHost } from './plugin.js';
+import { redactingSerializers } from './security.js';
+
+export interface StartModuleOptions {
+  readonly module: AnyModuleDefinition;
+  /** Default 0 (any free port). */
+  readonly port?: number;
+  /** Default 127.0.0.1. */
+  readonly host?: string;
+  /** Production mode: a keyring is required and local account addresses are refused. Default: NODE_ENV. */
+  readonly production?: boolean;
+  /** A ready store; otherwise one is opened from `databaseUrl` (default SQLite under `dataDir`). */
+  readonly store?: ConnectionStore;
+  readonly databaseUrl?: string;
+  readonly dataDir?: string;
+  /** Default: `MODULE_SECRET_KEYS`, or a development keyring under `dataDir`. */
+  readonly keyring?: Keyring;
+  readonly accountUrlPolicy?: AccountUrlPolicyOptions;
+  readonly transport?: CrmTransport;
+  readonly retry?: RetryPolicy;
+  /** Signs cookies. Default: derived from the keyring, so there is one secret less to configure. */
+  readonly cookieSecret?: string | readonly string[];
+  readonly redirectAfterConnect?: (connection: Connection) => string;
+  /** Fastify/pino logging: `false` for none. Default: level `info`. */
+  readonly logger?: boolean | { readonly level: string };
+}
+
+export interface RunningModule {
+  readonly app: FastifyInstance;
+  /** Where the server listens, e.g. `http://127.0.0.1:7800`. */
+  readonly url: string;
+  readonly store: ConnectionStore;
+  readonly kit: ComposedConnectKit;
+  close(): Promise<void>;
+}
+
+export async function startModule(options: StartModuleOptions): Promise<RunningModule> {
+  const production = options.production ?? process.env.NODE_ENV === 'production';
+  const keyring = options.keyring ?? (options.store && options.cookieSecret ? undefined : loadKeyring({ production, dataDir: options.dataDir }).keyring);
+  const store =
+    options.store ??
+    (await openConnectionStore({ keyring: keyring as Keyring, databaseUrl: options.databaseUrl, dataDir: options.dataDir }));
+  const logger = options.logger ?? { level: 'info' };
+  const app = Fastify({
+    logger: logger === false ? false : { level: logger === true ? 'info' : logger.level, serializers: redactingSerializers },
+    // Behind a proxy the module sees the proxy's address; it does not use client IPs, so nothing to trust.
+    trustProxy: false,
+  });
+  try {
+    const kit = createConnectKit({
+      module: options.module,
+      store,
+      ...(options.transport ? { transport: options.transport } : { accountUrlPolicy: options.accountUrlPolicy ?? {} }),
+      ...(options.retry ? { retry: options.retry } : {}),
+      ...(options.redirectAfterConnect ? { redirectAfterConnect: options.redirectAfterConnect } : {}),
+      logger: app.log as unknown as FlowLogger,
+    });
+    const prefix = new URL(options.module.baseUrl).pathname.replace(/\/+$/, '');
+    await app.register(moduleHost, {
+      prefix,
+      kit,
+      accountUrlPolicy: kit.accountUrlPolicy,
+      cookieSecret: options.cookieSecret ?? cookieSecretsFrom(keyring as Keyring),
+    });
+    await app.listen({ port: options.port ?? 0, host: options.host ?? '127.0.0.1' });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : options.port;
+    return {
+      app,
+      url: `http://${options.host ?? '127.0.0.1'}:${port}`,
+      store,
+      kit,
+      async close() {
+        await app.close();
+        await kit.transport.close();
+        if (!options.store) await store.close();
+      },
+    };
+  } catch (error) {
+    await app.close();
+    if (!options.store) await store.close();
+    throw error;
+  }
+}
+
+/** One cookie secret per keyring key, newest first: the newest signs, older ones still verify after rotation. */
+export function cookieSecretsFrom(keyring: Keyring): string[] {
+  return [...keyring.ids].reverse().map((id) =>
+    Buffer.from(hkdfSync('sha256', keyring.key(id) as Buffer, Buffer.alloc(0), 'retailcrm-module-kit/cookies', 32)).toString('base64url'),
+  );
+}
