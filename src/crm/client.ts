@@ -94,7 +94,7 @@ export function createCrmClient(options: CrmClientOptions): CrmClient {
             }
             throw error;
           }
-          if (delay > 0) await sleep(delay, undefined, { ref: false });
+          if (delay > 0) await sleep(delay);
         }
       }
     } finally {

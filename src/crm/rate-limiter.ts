@@ -75,7 +75,11 @@ export function createMemoryRateLimiter(now: () => number = () => performance.no
         bucket.timer = undefined;
         pump(key, bucket);
       }, Math.ceil(wait));
-      bucket.timer.unref();
+    }
+    // A queued caller must keep the process alive; a timer that only forgets an idle key must not.
+    if (bucket.timer !== undefined) {
+      if (bucket.queue.length > 0) bucket.timer.ref();
+      else bucket.timer.unref();
     }
     if (bucket.queue.length === 0 && bucket.inFlight === 0 && bucket.returned.length === 0 && bucket.timer === undefined) {
       buckets.delete(key);
