@@ -21,6 +21,7 @@ h2 { font-size:17px; margin:24px 0 8px; }
 table { width:100%; border-collapse:collapse; background:#fff; border:1px solid var(--line); }
 th, td { text-align:left; padding:8px 10px; border-bottom:1px solid var(--line); vertical-align:top; }
 th { font-size:13px; color:var(--muted); font-weight:600; }
+td code { white-space:nowrap; }
 code { font:13px ui-monospace, monospace; background:#eef2f7; padding:1px 4px; border-radius:3px; word-break:break-all; }
 button, .button { font:inherit; border:1px solid var(--accent); background:var(--accent); color:#fff; border-radius:6px; padding:4px 12px; cursor:pointer; text-decoration:none; display:inline-block; }
 button.secondary { background:#fff; color:var(--accent); }

@@ -1,0 +1,50 @@
+/**
+ * `retailcrm-module-kit emulator`: runs the CRM emulator with one account and serves until Ctrl-C.
+ * @module
+ */
+import { Option } from 'commander';
+import { ACCOUNT_NAME_PATTERN } from '../../emulator/control-schemas.js';
+import { startEmulator } from '../../emulator/index.js';
+import { CliUsageError, parsePort, untilStopSignal, type CliCommand } from '../cli-command.js';
+
+interface EmulatorFlags {
+  port: number;
+  host: string;
+  account: string;
+  rateLimit: boolean;
+  rateLimitBy: 'ip' | 'key';
+}
+
+export const emulatorCommand: CliCommand = {
+  register(program, io) {
+    program
+      .command('emulator')
+      .description('Run the local CRM emulator (accounts at http://{name}.localhost:{port}) until Ctrl-C')
+      .option('--port <port>', 'port to listen on (0 = any free port)', parsePort, 7700)
+      .option('--host <host>', 'interface to listen on', '127.0.0.1')
+      .option('--account <name>', 'account to create at start', 'demo')
+      .option('--no-rate-limit', 'switch the CRM rate limit (10 req/s per IP per account) off')
+      .addOption(new Option('--rate-limit-by <source>', 'count the rate limit per source IP or per API key').choices(['ip', 'key']).default('ip'))
+      .action(async (flags: EmulatorFlags) => {
+        if (!ACCOUNT_NAME_PATTERN.test(flags.account)) {
+          throw new CliUsageError(`--account must be lowercase letters, digits and "-" (a host name label), got "${flags.account}"`);
+        }
+        const crm = await startEmulator({
+          port: flags.port,
+          host: flags.host,
+          rateLimit: flags.rateLimit ? { by: flags.rateLimitBy } : false,
+        });
+        const { url, apiKey } = crm.createAccount({ name: flags.account });
+        io.out('CRM emulator is running.');
+        io.out(`  account:     ${url}`);
+        // Printed once on purpose: this is the demo account's administrator key for local development.
+        io.out(`  API key:     ${apiKey}`);
+        io.out(`  marketplace: ${crm.marketplaceUrl(flags.account)}`);
+        io.out(`  control API: ${crm.controlUrl}/_emulator/`);
+        io.out('Press Ctrl-C to stop.');
+        const signal = await untilStopSignal();
+        io.out(`Stopping (${signal})…`);
+        await crm.close();
+      });
+  },
+};
