@@ -1,0 +1,93 @@
+/**
+ * retailcrm-module-kit: build a RetailCRM / Simla.com marketplace module by describing it.
+ *
+ * The root export is the module side. The CRM emulator is `retailcrm-module-kit/emulator`, the wire schemas
+ * `retailcrm-module-kit/protocol`, and the store conformance battery `retailcrm-module-kit/testing`.
+ * @module
+ */
+
+// Describe a module, run it
+export { defineModule, localize, DEFAULT_PATHS } from './connect/module-definition.js';
+export type {
+  AnyModuleDefinition,
+  LocalizedText,
+  ModuleDefinition,
+  ModuleDefinitionInput,
+  ModulePaths,
+  ModuleSettings,
+  SettingField,
+  SettingInput,
+  SettingsDefinition,
+} from './connect/module-definition.js';
+export type * from './connect/hooks.js';
+export { startModule, cookieSecretsFrom, type RunningModule, type StartModuleOptions } from './host/start-module.js';
+export { moduleHost, type ModuleHostOptions } from './host/plugin.js';
+export { redactingSerializers, redactUrl } from './host/security.js';
+
+// The flows without HTTP, for other front ends
+export { createConnectKit, type ComposedConnectKit, type ConnectKitOptions } from './connect/create-connect-kit.js';
+export { connectAccount, type ConnectRequest, type ConnectResult } from './connect/connect-account.js';
+export { handleActivityCallback, type CallbackOutcome } from './connect/activity.js';
+export { changeApiKey, changeSettings, disconnect, type ManageResult } from './connect/manage-connection.js';
+export { checkApiVersion, checkRights, missingRights } from './connect/checks.js';
+export { registrationPayload, defaultRedirectAfterConnect } from './connect/registration.js';
+export type { ConnectFailure } from './connect/failure.js';
+export type { ConnectKit, FlowLogger } from './connect/kit.js';
+
+// Talking to the CRM
+export {
+  createCrmClient,
+  createCrmTransport,
+  createAccountUrlPolicy,
+  parseAccountUrl,
+  DEFAULT_CRM_DOMAINS,
+  fourRetriesInAboutFiveSeconds,
+  tenRetriesInAboutOneMinute,
+  noRetries,
+  rapidRetriesForTests,
+  createMemoryRateLimiter,
+} from './crm/index.js';
+export type {
+  AccountUrl,
+  AccountUrlCheck,
+  AccountUrlPolicy,
+  AccountUrlPolicyOptions,
+  AccountUrlRejection,
+  CrmClient,
+  CrmClientOptions,
+  CrmTransport,
+  CrmTransportOptions,
+  EditResult,
+  RateLimiter,
+  RetryPolicy,
+} from './crm/index.js';
+export * from './crm/errors.js';
+
+// Keeping connections
+export {
+  openConnectionStore,
+  loadKeyring,
+  parseKeyring,
+  generateKeyEntry,
+  rotateKeys,
+  migrateToLatest,
+  KEYRING_ENV,
+} from './store/index.js';
+export type * from './store/types.js';
+export type { Keyring, OpenConnectionStoreOptions, RotateKeysResult } from './store/index.js';
+
+// Errors and languages
+export {
+  ErrorCode,
+  KitError,
+  ConfigError,
+  isKitError,
+  StoreConflictError,
+  StoreUnavailableError,
+  KeyringMissingError,
+  KeyringInvalidError,
+  SealBrokenError,
+  ConnectionNotFoundError,
+  type ErrorParams,
+} from './errors.js';
+export { LOCALES, pickLocale, translate, errorMessage, type Locale, type MessageKey } from './i18n/index.js';
