@@ -1,0 +1,392 @@
+/**
+ * The Kysely implementation of `ConnectionStore`, one code path for SQLite and PostgreSQL.
+ * Secrets are sealed with `seal.ts` before they reach the database and opened after they leave it.
+ * @see docs/store.md
+ * @module
+ */
+import { randomUUID } from 'node:crypto';
+import type { CompiledQuery, Compilable, Kysely, Transaction } from 'kysely';
+import { sql } from 'kysely';
+import { ConnectionNotFoundError, KitError, StoreConflictError, StoreUnavailableError } from '../errors.js';
+import type { Keyring } from './keyring.js';
+import { type ConnectionsTable, type StoreDatabase } from './schema.js';
+import { createSealer, safeEqual, type Sealer } from './seal.js';
+import type {
+  Connection,
+  ConnectionEvent,
+  ConnectionEventType,
+  ConnectionPatch,
+  ConnectionState,
+  ConnectionStore,
+  ConnectInput,
+  NewEvent,
+} from './types.js';
+
+export type StoreDialect = 'sqlite' | 'postgres';
+
+export interface KyselyConnectionStoreOptions {
+  /** A Kysely instance over the store's tables (migrated; see `migrateToLatest`). */
+  readonly db: Kysely<StoreDatabase>;
+  readonly dialect: StoreDialect;
+  readonly keyring: Keyring;
+  /** Clock for timestamps; default `() => new Date()`. */
+  readonly now?: () => Date;
+  /** Opened secrets kept in memory for hot rows (see `SealerOptions.openCacheSize`); default 10,000, 0 = off. */
+  readonly openCacheSize?: number;
+  /** When true (default), `close()` destroys `db`. */
+  readonly ownsDb?: boolean;
+}
+
+type Db = Kysely<StoreDatabase> | Transaction<StoreDatabase>;
+type Row = ConnectionsTable;
+
+const T = 'rcmk_connections' as const;
+const E = 'rcmk_connection_events' as const;
+
+/** Keys whose values are dropped from event details, whatever the caller passes: events are never secret. */
+const SECRET_KEY = /api[-_]?key|client[-_]?id|secret|token|password|authorization/i;
+
+function redact(value: unknown, depth = 0): unknown {
+  if (depth > 8 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) out[key] = SECRET_KEY.test(key) ? '[redacted]' : redact(item, depth + 1);
+  return out;
+}
+
+const pgConnectionCode = /^(08|57P0|53)/;
+const unavailableCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EHOSTUNREACH', 'EPIPE', 'EAI_AGAIN']);
+
+/** Maps driver errors onto the catalog: unique violations are conflicts, lost connections are unavailability. */
+export function classifyStoreError(error: unknown): unknown {
+  if (error instanceof KitError || !(error instanceof Error)) return error;
+  const code = (error as { code?: unknown }).code;
+  if (code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+    return new StoreConflictError('A connection with this account URL and module code (or this clientId) already exists', { cause: error });
+  }
+  if (
+    (typeof code === 'string' && (pgConnectionCode.test(code) || unavailableCodes.has(code) || /^SQLITE_(BUSY|LOCKED|CANTOPEN|IOERR|FULL|READONLY)/.test(code))) ||
+    /Connection terminated|connection timeout|Cannot use a pool after calling end/i.test(error.message)
+  ) {
+    return new StoreUnavailableError('The connection store did not answer', { cause: error });
+  }
+  return error;
+}
+
+/**
+ * Compiles a query once with a sentinel per named value, then runs it with new values by rebuilding only the
+ * parameter list. Spares Kysely's build and compile (~10 µs) on the hot paths. Returns `undefined` if a sentinel
+ * does not come out as a parameter (then the caller builds the query the ordinary way).
+ */
+function template<N extends string, R>(
+  names: readonly N[],
+  build: (values: Readonly<Record<N, any>>) => Compilable<R>,
+): ((values: Readonly<Record<N, unknown>>) => CompiledQuery<R>) | undefined {
+  const sentinels = Object.fromEntries(names.map((name) => [name, `\u0001rcmk-param:${name}`])) as Record<N, string>;
+  const compiled = build(sentinels).compile();
+  const order = compiled.parameters.map((value) => names.find((name) => sentinels[name] === value));
+  if (order.some((name) => name === undefined) || names.some((name) => !order.includes(name))) return undefined;
+  return (values) => ({ ...compiled, parameters: order.map((name) => values[name as N]) });
+}
+
+function iso(date: Date): string {
+  return date.toISOString();
+}
+
+/**
+ * `ConnectionStore` over Kysely. Prefer `openConnectionStore()`, which picks the dialect, migrates and builds this.
+ * Also exposes `db`, `dialect` and `sealer` for `rotateKeys` and maintenance commands.
+ */
+export class KyselyConnectionStore implements ConnectionStore {
+  readonly db: Kysely<StoreDatabase>;
+  readonly dialect: StoreDialect;
+  readonly sealer: Sealer;
+  readonly #now: () => Date;
+  readonly #ownsDb: boolean;
+  readonly #postgres: boolean;
+  readonly #byHash: ((values: { hash: string }) => CompiledQuery<Row>) | undefined;
+  readonly #byId: ((values: { id: string }) => CompiledQuery<Row>) | undefined;
+  readonly #updates = new Map<string, ((values: Readonly<Record<string, unknown>>) => CompiledQuery<Row>) | undefined>();
+
+  constructor(options: KyselyConnectionStoreOptions) {
+    this.db = options.db;
+    this.dialect = options.dialect;
+    this.sealer = createSealer(options.keyring, options.openCacheSize === undefined ? {} : { openCacheSize: options.openCacheSize });
+    this.#now = options.now ?? (() => new Date());
+    this.#ownsDb = options.ownsDb ?? true;
+    this.#postgres = options.dialect === 'postgres';
+    this.#byHash = template(['hash'], (v) => this.db.selectFrom(T).selectAll().where('client_id_hash', '=', v.hash));
+    this.#byId = template(['id'], (v) => this.db.selectFrom(T).selectAll().where('id', '=', v.id));
+  }
+
+  async findByClientId(clientId: string): Promise<Connection | undefined> {
+    if (clientId === '') return undefined;
+    const hashes = this.sealer.lookupHashes(clientId);
+    const rows = await this.#run(async () =>
+      hashes.length === 1 && this.#byHash
+        ? (await this.db.executeQuery(this.#byHash({ hash: hashes[0] as string }))).rows
+        : this.db.selectFrom(T).selectAll().where('client_id_hash', 'in', hashes).execute(),
+    );
+    for (const row of rows) {
+      const connection = this.#toConnection(row);
+      // The hash is keyed and unique, so this holds; checking the opened value keeps a collision harmless.
+      if (safeEqual(connection.clientId, clientId)) return connection;
+    }
+    return undefined;
+  }
+
+  async findById(id: string): Promise<Connection | undefined> {
+    const row = await this.#run(async () =>
+      this.#byId ? (await this.db.executeQuery(this.#byId({ id }))).rows[0] : this.db.selectFrom(T).selectAll().where('id', '=', id).executeTakeFirst(),
+    );
+    return row && this.#toConnection(row);
+  }
+
+  async findByAccount(accountUrl: string, moduleCode: string): Promise<Connection | undefined> {
+    const row = await this.#run(() =>
+      this.db.selectFrom(T).selectAll().where('account_url', '=', accountUrl).where('module_code', '=', moduleCode).executeTakeFirst(),
+    );
+    return row && this.#toConnection(row);
+  }
+
+  async saveConnect(input: ConnectInput): Promise<{ connection: Connection; created: boolean }> {
+    return this.#transaction(async (trx) => {
+      const now = iso(this.#now());
+      let existing = await this.#selectByAccount(trx, input.accountUrl, input.moduleCode);
+      if (!existing) {
+        const id = randomUUID();
+        const row: Row = {
+          id,
+          module_code: input.moduleCode,
+          account_url: input.accountUrl,
+          ...this.#sealSecrets(id, input.newClientId, input.apiKey),
+          settings: JSON.stringify(input.settings),
+          state: 'pending',
+          active: 0,
+          freeze: 0,
+          api_version: input.apiVersion,
+          scopes: JSON.stringify(input.scopes),
+          created_at: now,
+          updated_at: now,
+          version: 1,
+        };
+        // ON CONFLICT DO NOTHING: a concurrent connect of the same account that committed first wins the insert
+        // (PostgreSQL waits for it), and this call falls through to the update below.
+        const inserted = await trx
+          .insertInto(T)
+          .values(row)
+          .onConflict((oc) => oc.columns(['account_url', 'module_code']).doNothing())
+          .returningAll()
+          .executeTakeFirst();
+        if (inserted) {
+          await this.#insertEvents(trx, id, now, [
+            { type: 'connected', details: { moduleCode: input.moduleCode, accountUrl: input.accountUrl, apiVersion: input.apiVersion, scopes: input.scopes } },
+          ]);
+          return { connection: this.#toConnection(inserted, { clientId: input.newClientId, apiKey: input.apiKey }), created: true };
+        }
+        existing = await this.#selectByAccount(trx, input.accountUrl, input.moduleCode);
+        if (!existing) throw new StoreConflictError('The connection was removed while connecting; try again');
+      }
+      const clientId = this.sealer.open(existing.client_id_sealed, existing.id, 'clientId');
+      const keyChanged = !safeEqual(this.sealer.open(existing.api_key_sealed, existing.id, 'apiKey'), input.apiKey);
+      const updated = await trx
+        .updateTable(T)
+        .set({
+          ...this.#sealSecrets(existing.id, clientId, input.apiKey),
+          settings: JSON.stringify(input.settings),
+          api_version: input.apiVersion,
+          scopes: JSON.stringify(input.scopes),
+          updated_at: now,
+          version: existing.version + 1,
+        })
+        .where('id', '=', existing.id)
+        .where('version', '=', existing.version)
+        .returningAll()
+        .executeTakeFirst();
+      if (!updated) throw new StoreConflictError('The connection changed while reconnecting; try again');
+      await this.#insertEvents(trx, existing.id, now, [
+        { type: 'reconnected', details: { keyChanged, apiVersion: input.apiVersion, scopes: input.scopes } },
+      ]);
+      return { connection: this.#toConnection(updated, { clientId, apiKey: input.apiKey }), created: false };
+    });
+  }
+
+  async update(id: string, expectedVersion: number, patch: ConnectionPatch, events: readonly NewEvent[] = []): Promise<Connection> {
+    const now = iso(this.#now());
+    const set: Partial<Row> = { updated_at: now, version: expectedVersion + 1 };
+    if (patch.accountUrl !== undefined) set.account_url = patch.accountUrl;
+    if (patch.settings !== undefined) set.settings = JSON.stringify(patch.settings);
+    if (patch.state !== undefined) set.state = patch.state;
+    if (patch.active !== undefined) set.active = patch.active ? 1 : 0;
+    if (patch.freeze !== undefined) set.freeze = patch.freeze ? 1 : 0;
+    if (patch.apiVersion !== undefined) set.api_version = patch.apiVersion;
+    if (patch.scopes !== undefined) set.scopes = JSON.stringify(patch.scopes);
+
+    const apply = async (db: Db): Promise<{ row: Row; known?: { clientId: string; apiKey: string } }> => {
+      let known: { clientId: string; apiKey: string } | undefined;
+      if (patch.apiKey !== undefined) {
+        // A new key is sealed with the current key, and the row's clientId is re-sealed with it too, so a row
+        // is always sealed by one key (`key_id`).
+        const row = await db.selectFrom(T).selectAll().where('id', '=', id).$if(this.#postgres, (q) => q.forUpdate()).executeTakeFirst();
+        if (!row) throw new ConnectionNotFoundError(`No connection with id ${id}`);
+        if (row.version !== expectedVersion) throw this.#conflict(id, expectedVersion, row.version);
+        const clientId = this.sealer.open(row.client_id_sealed, id, 'clientId');
+        known = { clientId, apiKey: patch.apiKey };
+        Object.assign(set, this.#sealSecrets(id, clientId, patch.apiKey));
+      }
+      const updated = await db.updateTable(T).set(set).where('id', '=', id).where('version', '=', expectedVersion).returningAll().executeTakeFirst();
+      if (!updated) {
+        const current = await db.selectFrom(T).select('version').where('id', '=', id).executeTakeFirst();
+        if (!current) throw new ConnectionNotFoundError(`No connection with id ${id}`);
+        throw this.#conflict(id, expectedVersion, current.version);
+      }
+      if (events.length > 0) await this.#insertEvents(db, id, now, events);
+      return known ? { row: updated, known } : { row: updated };
+    };
+    if (patch.apiKey === undefined && events.length === 0) {
+      // Fast path: one precompiled statement, no transaction, when nothing else must commit with it.
+      const run = this.#updateTemplate(Object.keys(set) as (keyof Row)[]);
+      if (run) {
+        const row = await this.#run(async () => (await this.db.executeQuery(run({ ...set, id, expectedVersion }))).rows[0]);
+        if (row) return this.#toConnection(row);
+        const current = await this.#run(() => this.db.selectFrom(T).select('version').where('id', '=', id).executeTakeFirst());
+        if (!current) throw new ConnectionNotFoundError(`No connection with id ${id}`);
+        throw this.#conflict(id, expectedVersion, current.version);
+      }
+    }
+    const result = patch.apiKey === undefined && events.length === 0 ? await this.#run(() => apply(this.db)) : await this.#transaction(apply);
+    return this.#toConnection(result.row, result.known);
+  }
+
+  async appendEvent(connectionId: string, event: NewEvent): Promise<void> {
+    await this.#transaction(async (trx) => {
+      const exists = await trx.selectFrom(T).select('id').where('id', '=', connectionId).executeTakeFirst();
+      if (!exists) throw new ConnectionNotFoundError(`No connection with id ${connectionId}`);
+      await this.#insertEvents(trx, connectionId, iso(this.#now()), [event]);
+    });
+  }
+
+  async listEvents(connectionId: string, limit = 50): Promise<ConnectionEvent[]> {
+    const rows = await this.#run(() =>
+      this.db.selectFrom(E).selectAll().where('connection_id', '=', connectionId).orderBy('id', 'desc').limit(Math.max(0, Math.floor(limit))).execute(),
+    );
+    return rows.map((row) =>
+      Object.freeze({
+        id: Number(row.id),
+        connectionId: row.connection_id,
+        type: row.type as ConnectionEventType,
+        at: new Date(row.at),
+        details: Object.freeze(JSON.parse(row.details) as Record<string, unknown>),
+      }),
+    );
+  }
+
+  async list(options: { limit?: number; offset?: number } = {}): Promise<Connection[]> {
+    const rows = await this.#run(() => {
+      let query = this.db.selectFrom(T).selectAll().orderBy('created_at').orderBy('id');
+      if (options.limit !== undefined) query = query.limit(Math.max(0, Math.floor(options.limit)));
+      if (options.offset !== undefined) {
+        // SQLite accepts OFFSET only after LIMIT; -1 means "no limit" there.
+        if (options.limit === undefined && !this.#postgres) query = query.limit(-1);
+        query = query.offset(Math.max(0, Math.floor(options.offset)));
+      }
+      return query.execute();
+    });
+    return rows.map((row) => this.#toConnection(row));
+  }
+
+  async ping(): Promise<void> {
+    try {
+      await sql`select 1`.execute(this.db);
+    } catch (error) {
+      throw new StoreUnavailableError('The connection store did not answer', { cause: error });
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#ownsDb) await this.db.destroy();
+  }
+
+  #sealSecrets(id: string, clientId: string, apiKey: string): Pick<Row, 'client_id_hash' | 'client_id_sealed' | 'api_key_sealed' | 'key_id'> {
+    return {
+      client_id_hash: this.sealer.lookupHash(clientId),
+      client_id_sealed: this.sealer.seal(clientId, id, 'clientId'),
+      api_key_sealed: this.sealer.seal(apiKey, id, 'apiKey'),
+      key_id: this.sealer.sealingKeyId,
+    };
+  }
+
+  /** The update statement for one set of columns, compiled once per shape. */
+  #updateTemplate(columns: readonly (keyof Row)[]): ((values: Readonly<Record<string, unknown>>) => CompiledQuery<Row>) | undefined {
+    const key = columns.join(',');
+    if (!this.#updates.has(key)) {
+      const names = [...columns, 'id', 'expectedVersion'] as string[];
+      this.#updates.set(
+        key,
+        template(names, (v) =>
+          this.db
+            .updateTable(T)
+            .set(Object.fromEntries(columns.map((column) => [column, v[column]])))
+            .where('id', '=', v.id)
+            .where('version', '=', v.expectedVersion)
+            .returningAll(),
+        ),
+      );
+    }
+    return this.#updates.get(key);
+  }
+
+  #selectByAccount(db: Db, accountUrl: string, moduleCode: string): Promise<Row | undefined> {
+    return db
+      .selectFrom(T)
+      .selectAll()
+      .where('account_url', '=', accountUrl)
+      .where('module_code', '=', moduleCode)
+      .$if(this.#postgres, (q) => q.forUpdate())
+      .executeTakeFirst();
+  }
+
+  async #insertEvents(db: Db, connectionId: string, at: string, events: readonly NewEvent[]): Promise<void> {
+    await db
+      .insertInto(E)
+      .values(events.map((event) => ({ connection_id: connectionId, type: event.type, at, details: JSON.stringify(redact(event.details ?? {})) })))
+      .execute();
+  }
+
+  #conflict(id: string, expected: number, actual: number): StoreConflictError {
+    return new StoreConflictError(`Connection ${id} is at version ${actual}, not ${expected}; reload it and retry`, {
+      params: { expected, actual },
+    });
+  }
+
+  #toConnection(row: Row, known?: { clientId: string; apiKey: string }): Connection {
+    return Object.freeze({
+      id: row.id,
+      moduleCode: row.module_code,
+      accountUrl: row.account_url,
+      clientId: known?.clientId ?? this.sealer.open(row.client_id_sealed, row.id, 'clientId'),
+      apiKey: known?.apiKey ?? this.sealer.open(row.api_key_sealed, row.id, 'apiKey'),
+      settings: Object.freeze(JSON.parse(row.settings) as Record<string, unknown>),
+      state: row.state as ConnectionState,
+      active: Number(row.active) === 1,
+      freeze: Number(row.freeze) === 1,
+      apiVersion: row.api_version,
+      scopes: Object.freeze(JSON.parse(row.scopes) as string[]),
+      createdAt: new Date(row.created_at),
+      updatedAt: new Date(row.updated_at),
+      version: Number(row.version),
+    });
+  }
+
+  async #run<R>(work: () => Promise<R>): Promise<R> {
+    try {
+      return await work();
+    } catch (error) {
+      throw classifyStoreError(error);
+    }
+  }
+
+  #transaction<R>(work: (trx: Transaction<StoreDatabase>) => Promise<R>): Promise<R> {
+    return this.#run(() => this.db.transaction().execute(work));
+  }
+}

@@ -1,0 +1,164 @@
+/**
+ * Opens the connection store: picks the dialect from the database URL, loads only that driver (dynamic import, so a
+ * PostgreSQL deployment never loads better-sqlite3 and vice versa), migrates, and returns a `KyselyConnectionStore`.
+ * @see docs/store.md
+ * @module
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { ConfigError } from '../errors.js';
+import { type Keyring, parseKeyring } from './keyring.js';
+import { KyselyConnectionStore, classifyStoreError, type StoreDialect } from './kysely-connection-store.js';
+import { migrateToLatest } from './migrate.js';
+import type { StoreDatabase } from './schema.js';
+
+/** Where the store lives, as resolved from a database URL. */
+export type StoreTarget =
+  | { readonly dialect: 'sqlite'; readonly file: string }
+  | { readonly dialect: 'postgres'; readonly url: string; readonly schema?: string };
+
+export interface StoreDatabaseOptions {
+  /**
+   * `postgres://…` or `postgresql://…` → PostgreSQL; `sqlite:<path>`, `sqlite::memory:`, `file:<path>` or a plain
+   * file path → SQLite. Default: `<dataDir>/module.sqlite`.
+   */
+  readonly databaseUrl?: string;
+  /** Directory for the default SQLite file; default `.data`. */
+  readonly dataDir?: string;
+  /** PostgreSQL only: a schema to keep the tables in (created if missing; becomes the `search_path`). */
+  readonly postgresSchema?: string;
+  /** PostgreSQL only: pool size; default 10. */
+  readonly poolMax?: number;
+}
+
+export interface OpenConnectionStoreOptions extends StoreDatabaseOptions {
+  /** A parsed keyring, or keyring text (`id:base64key,…`). */
+  readonly keyring: Keyring | string;
+  /** Run migrations on open; default true. Turn off when `retailcrm-module-kit migrate` runs at deploy instead. */
+  readonly migrate?: boolean;
+  /** Clock for timestamps; default `() => new Date()`. */
+  readonly now?: () => Date;
+  /** Opened secrets kept in memory for hot rows; default 10,000, 0 = off. */
+  readonly openCacheSize?: number;
+}
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** Resolves a database URL to a dialect and location; throws `ConfigError` listing every problem. */
+export function resolveStoreTarget(options: StoreDatabaseOptions = {}): StoreTarget {
+  const problems: string[] = [];
+  const url = (options.databaseUrl ?? '').trim();
+  let target: StoreTarget | undefined;
+  if (url === '') target = { dialect: 'sqlite', file: join(options.dataDir ?? '.data', 'module.sqlite') };
+  else if (/^postgres(ql)?:\/\//i.test(url)) {
+    target = options.postgresSchema === undefined ? { dialect: 'postgres', url } : { dialect: 'postgres', url, schema: options.postgresSchema };
+    if (options.postgresSchema !== undefined && !SCHEMA_NAME.test(options.postgresSchema)) {
+      problems.push('postgresSchema must be a lower-case identifier (a-z, 0-9, _; up to 63 characters)');
+    }
+  } else if (/^sqlite:/i.test(url)) target = { dialect: 'sqlite', file: url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '') };
+  else if (/^file:/i.test(url)) target = { dialect: 'sqlite', file: url.slice('file:'.length) };
+  else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) problems.push(`databaseUrl scheme "${url.split(':')[0]}" is not supported; use postgres://, sqlite: or a file path`);
+  else target = { dialect: 'sqlite', file: url };
+  if (target?.dialect === 'sqlite' && target.file === '') problems.push('databaseUrl "sqlite:" needs a file path (or :memory:)');
+  if (options.poolMax !== undefined && (!Number.isInteger(options.poolMax) || options.poolMax < 1)) problems.push('poolMax must be a positive integer');
+  if (problems.length > 0 || !target) throw new ConfigError(problems);
+  return Object.freeze(target);
+}
+
+/** Prepared statements are reused by SQL text; a bound keeps a pathological caller from growing it forever. */
+const STATEMENT_CACHE_LIMIT = 256;
+
+/** The slice of better-sqlite3 Kysely uses (K3: type only what we use). */
+interface SqliteDatabaseSlice {
+  close(): void;
+  prepare(sql: string): unknown;
+}
+
+async function sqliteDialect(file: string): Promise<SqliteDialect> {
+  const { default: Database } = await import('better-sqlite3');
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const raw = new Database(file);
+  raw.pragma('journal_mode = WAL');
+  raw.pragma('synchronous = NORMAL');
+  raw.pragma('busy_timeout = 5000');
+  raw.pragma('foreign_keys = ON');
+  const statements = new Map<string, unknown>();
+  const database: SqliteDatabaseSlice = {
+    close: () => raw.close(),
+    prepare(text: string) {
+      // Kysely opens transactions with a plain `begin` (deferred). A deferred transaction that reads and then writes
+      // fails with SQLITE_BUSY when another process (the CLI's `keys rotate`) wrote meanwhile; `begin immediate`
+      // takes the write lock up front and waits up to busy_timeout instead.
+      const sqlText = text === 'begin' ? 'begin immediate' : text;
+      let statement = statements.get(sqlText);
+      if (statement === undefined) {
+        if (statements.size >= STATEMENT_CACHE_LIMIT) statements.clear();
+        statement = raw.prepare(sqlText);
+        statements.set(sqlText, statement);
+      }
+      return statement;
+    },
+  };
+  return new SqliteDialect({ database: database as ConstructorParameters<typeof SqliteDialect>[0]['database'] });
+}
+
+async function postgresDialect(url: string, schema: string | undefined, poolMax: number): Promise<PostgresDialect> {
+  const { default: pg } = await import('pg');
+  if (schema !== undefined) {
+    const setup = new pg.Client({ connectionString: url });
+    await setup.connect();
+    try {
+      await setup.query(`create schema if not exists "${schema}"`);
+    } finally {
+      await setup.end();
+    }
+  }
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolMax,
+    ...(schema === undefined ? {} : { options: `-c search_path="${schema}"` }),
+  });
+  // An idle client losing its server emits 'error' on the pool; without a listener that would crash the process.
+  // The next query reports it as StoreUnavailableError instead.
+  pool.on('error', () => {});
+  return new PostgresDialect({ pool });
+}
+
+/** Opens a Kysely instance over the store's tables for `options` (no migration, no keyring). */
+export async function openStoreDatabase(options: StoreDatabaseOptions = {}): Promise<{ db: Kysely<StoreDatabase>; dialect: StoreDialect }> {
+  const target = resolveStoreTarget(options);
+  try {
+    const dialect =
+      target.dialect === 'sqlite' ? await sqliteDialect(target.file) : await postgresDialect(target.url, target.schema, options.poolMax ?? 10);
+    return { db: new Kysely<StoreDatabase>({ dialect }), dialect: target.dialect };
+  } catch (error) {
+    throw classifyStoreError(error);
+  }
+}
+
+/**
+ * Opens the connection store, migrating it first unless `migrate: false`.
+ * @example
+ * const store = await openConnectionStore({
+ *   databaseUrl: process.env.DATABASE_URL,
+ *   keyring: loadKeyring({ production: process.env.NODE_ENV === 'production' }).keyring,
+ * });
+ */
+export async function openConnectionStore(options: OpenConnectionStoreOptions): Promise<KyselyConnectionStore> {
+  const keyring = typeof options.keyring === 'string' ? parseKeyring(options.keyring) : options.keyring;
+  const { db, dialect } = await openStoreDatabase(options);
+  try {
+    if (options.migrate ?? true) await migrateToLatest(db);
+  } catch (error) {
+    await db.destroy();
+    throw classifyStoreError(error);
+  }
+  return new KyselyConnectionStore({
+    db,
+    dialect,
+    keyring,
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.openCacheSize === undefined ? {} : { openCacheSize: options.openCacheSize }),
+  });
+}

@@ -1,0 +1,50 @@
+/**
+ * Table types of the Kysely store. One schema for SQLite and PostgreSQL: booleans are integers 0/1, timestamps are
+ * ISO-8601 UTC strings written by the application, JSON is text. Same column types on both dialects, so rows
+ * read back identically (STACK pitfall 6).
+ * @module
+ */
+import type { Generated } from 'kysely';
+
+/** Table names carry an `rcmk_` prefix so the store can share a database with the module's own tables. */
+export const CONNECTIONS_TABLE = 'rcmk_connections';
+export const EVENTS_TABLE = 'rcmk_connection_events';
+export const MIGRATION_TABLE = 'rcmk_migration';
+export const MIGRATION_LOCK_TABLE = 'rcmk_migration_lock';
+
+export interface ConnectionsTable {
+  id: string;
+  module_code: string;
+  account_url: string;
+  /** HMAC-SHA256 (base64url) of the clientId under the lookup key derived from `key_id`; unique. */
+  client_id_hash: string;
+  client_id_sealed: string;
+  api_key_sealed: string;
+  /** The keyring key that sealed both secrets and keyed the hash. */
+  key_id: string;
+  /** JSON text. */
+  settings: string;
+  state: string;
+  active: number;
+  freeze: number;
+  api_version: string | null;
+  /** JSON array text. */
+  scopes: string;
+  created_at: string;
+  updated_at: string;
+  version: number;
+}
+
+export interface ConnectionEventsTable {
+  id: Generated<number>;
+  connection_id: string;
+  type: string;
+  at: string;
+  /** JSON text; never a secret. */
+  details: string;
+}
+
+export interface StoreDatabase {
+  rcmk_connections: ConnectionsTable;
+  rcmk_connection_events: ConnectionEventsTable;
+}
