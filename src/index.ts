@@ -76,6 +76,15 @@ export {
 export type * from './store/types.js';
 export type { Keyring, OpenConnectionStoreOptions, RotateKeysResult } from './store/index.js';
 
+// Wire types a module meets in hooks (the schemas are in `retailcrm-module-kit/protocol`)
+export type {
+  Activity,
+  CredentialsResponse,
+  IntegrationModule,
+  IntegrationModuleEdit,
+  Site,
+} from './protocol/index.js';
+
 // Errors and languages
 export {
   ErrorCode,

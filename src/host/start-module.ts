@@ -36,6 +36,8 @@ export interface StartModuleOptions {
   /** Signs cookies. Default: derived from the keyring, so there is one secret less to configure. */
   readonly cookieSecret?: string | readonly string[];
   readonly redirectAfterConnect?: (connection: Connection) => string;
+  /** Adds the developer's own routes and plugins before the server starts listening. */
+  readonly configure?: (app: FastifyInstance) => void | Promise<void>;
   /** Fastify/pino logging: `false` for none. Default: level `info`. */
   readonly logger?: boolean | { readonly level: string };
 }
@@ -77,6 +79,7 @@ export async function startModule(options: StartModuleOptions): Promise<RunningM
       accountUrlPolicy: kit.accountUrlPolicy,
       cookieSecret: options.cookieSecret ?? cookieSecretsFrom(keyring as Keyring),
     });
+    await options.configure?.(app);
     await app.listen({ port: options.port ?? 0, host: options.host ?? '127.0.0.1' });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : options.port;

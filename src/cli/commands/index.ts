@@ -3,6 +3,7 @@
  * @module
  */
 import type { CliCommand } from '../cli-command.js';
+import { devCommand } from './dev.js';
 import { emulatorCommand } from './emulator.js';
 
-export const commands: readonly CliCommand[] = [emulatorCommand];
+export const commands: readonly CliCommand[] = [devCommand, emulatorCommand];
