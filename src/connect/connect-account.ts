@@ -12,7 +12,7 @@
  */
 import { ErrorCode } from '../errors.js';
 import type { Locale } from '../i18n/index.js';
-import type { AccountUrlCheck, CrmClient } from '../crm/types.js';
+import type { AccountUrl, AccountUrlCheck, CrmClient } from '../crm/types.js';
 import type { Connection } from '../store/types.js';
 import { checkApiVersion, checkRights, coerceSettingsForm, parseSettings, rejectSettings } from './checks.js';
 import { accountUrlReason, type ConnectFailure, failureFromError, failureOf } from './failure.js';
@@ -36,27 +36,61 @@ export type ConnectResult =
 
 /** Steps 4–6: check what the person entered, register the module in the account, say where to go next. */
 export async function connectAccount(kit: ConnectKit, request: ConnectRequest): Promise<ConnectResult> {
-  const { module, store } = kit;
   const account = kit.checkAccountUrl(request.account);
   if (!account.ok) return { ok: false, failure: accountUrlFailure(account, request.locale) };
   const apiKey = request.apiKey.trim();
   if (!apiKey) return { ok: false, failure: failureOf(ErrorCode.ApiKeyMissing, request.locale) };
 
+  const result = await establishConnection(kit, {
+    accountUrl: account.url,
+    apiKey,
+    settings: request.settings,
+    locale: request.locale,
+  });
+  if (!result.ok) return result;
+  // Step 6: back to the account.
+  return { ...result, redirectUrl: kit.redirectAfterConnect(result.connection) };
+}
+
+export interface EstablishRequest {
+  readonly accountUrl: AccountUrl;
+  readonly apiKey: string;
+  /**
+   * Raw settings to check (step 4.3), or `undefined` to defer them: the simple connection registers first and
+   * the person fills the settings in afterwards. A deferred connect keeps the settings an existing connection has.
+   */
+  readonly settings: Readonly<Record<string, unknown>> | undefined;
+  readonly locale: Locale;
+}
+
+export type EstablishResult =
+  | { readonly ok: true; readonly connection: Connection; readonly created: boolean }
+  | { readonly ok: false; readonly failure: ConnectFailure };
+
+/**
+ * Steps 4–5 for a checked account URL and a key. Both connection methods go through here, so they check and
+ * register exactly alike.
+ */
+export async function establishConnection(kit: ConnectKit, request: EstablishRequest): Promise<EstablishResult> {
+  const { module, store } = kit;
   let saved: Connection | undefined;
   try {
-    const crm = kit.openCrm(account.url, apiKey);
+    const crm = kit.openCrm(request.accountUrl, request.apiKey);
     // Step 4.1: the key opens the API and the version the module needs is there.
     const apiVersion = await checkApiVersion(crm, module.apiVersion);
     // Step 4.2: the key has the rights the module needs.
     const credentials = await checkRights(crm, module);
-    // Step 4.3: the module's own settings.
-    const settings = await checkModuleSettings(kit, crm, credentials, request);
+    // Step 4.3: the module's own settings (unless deferred).
+    const settings =
+      request.settings === undefined
+        ? ((await store.findByAccount(request.accountUrl, module.code))?.settings ?? {})
+        : await checkModuleSettings(kit, crm, credentials, { settings: request.settings, locale: request.locale });
 
     // Step 5: remember the connection first, then register it in the account.
     const { connection, created } = await store.saveConnect({
       moduleCode: module.code,
-      accountUrl: account.url,
-      apiKey,
+      accountUrl: request.accountUrl,
+      apiKey: request.apiKey,
       settings,
       apiVersion,
       scopes: credentials.scopes,
@@ -69,9 +103,7 @@ export async function connectAccount(kit: ConnectKit, request: ConnectRequest): 
     }));
     await module.hooks.onConnected?.({ connection: registered, crm, created });
     kit.logger.info({ connectionId: registered.id, created }, 'account connected');
-
-    // Step 6: back to the account.
-    return { ok: true, connection: registered, created, redirectUrl: kit.redirectAfterConnect(registered) };
+    return { ok: true, connection: registered, created };
   } catch (error) {
     const failure = failureFromError(error, request.locale, kit.logger);
     if (saved) await recordFailure(kit, saved, failure);

@@ -14,7 +14,7 @@ export type {
   SettingsDefinition,
 } from './module-definition.js';
 export type * from './hooks.js';
-export { connectAccount, type ConnectRequest, type ConnectResult } from './connect-account.js';
+export { connectAccount, establishConnection, type ConnectRequest, type ConnectResult, type EstablishRequest, type EstablishResult } from './connect-account.js';
 export { handleActivityCallback, type CallbackOutcome } from './activity.js';
 export { changeApiKey, changeSettings, disconnect, type ManageResult } from './manage-connection.js';
 export { checkApiVersion, checkRights, missingRights, ConnectStepError } from './checks.js';
