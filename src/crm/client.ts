@@ -3,6 +3,7 @@
  * (STYLE R13), which waits for the rate limiter, sends, classifies the answer and retries by policy.
  * @module
  */
+import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { z } from 'zod';
 import { IntegrationModuleEdit } from '../protocol/index.js';
@@ -68,37 +69,31 @@ export function createCrmClient(options: CrmClientOptions): CrmClient {
   ): Promise<{ data: z.output<Schema>; status: number }> {
     const path = endpoint.path(...args);
     const target = { method: endpoint.method, path };
-    const started = Date.now();
-    const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(), policy.deadlineMs);
-    timer.unref();
-    try {
-      for (let retry = 0; ; retry += 1) {
-        try {
-          const response = await transport.request({
-            accountUrl,
-            method: endpoint.method,
-            path,
-            apiKey,
-            ...(form === undefined ? {} : { form }),
-            deadline: deadline.signal,
-          });
-          return { data: classifyResponse(response, endpoint.response, target, redact), status: response.status };
-        } catch (error) {
-          if (!mayRetry(endpoint, error)) throw error;
-          const remaining = policy.deadlineMs - (Date.now() - started);
-          const delay = nextDelayMs(policy, retry, error, remaining, random);
-          if (delay === undefined) {
-            if (deadline.signal.aborted && !(error instanceof TimeoutError)) {
-              throw new TimeoutError({ ...target, phase: 'deadline', afterMs: Date.now() - started, cause: error });
-            }
-            throw error;
+    const started = performance.now();
+    const deadlineAt = started + policy.deadlineMs;
+    for (let retry = 0; ; retry += 1) {
+      try {
+        const response = await transport.request({
+          accountUrl,
+          method: endpoint.method,
+          path,
+          apiKey,
+          ...(form === undefined ? {} : { form }),
+          deadlineAt,
+        });
+        return { data: classifyResponse(response, endpoint.response, target, redact), status: response.status };
+      } catch (error) {
+        if (!mayRetry(endpoint, error)) throw error;
+        const remaining = deadlineAt - performance.now();
+        const delay = nextDelayMs(policy, retry, error, remaining, random);
+        if (delay === undefined) {
+          if (remaining <= 0 && !(error instanceof TimeoutError)) {
+            throw new TimeoutError({ ...target, phase: 'deadline', afterMs: Math.round(performance.now() - started), cause: error });
           }
-          if (delay > 0) await sleep(delay);
+          throw error;
         }
+        if (delay > 0) await sleep(delay);
       }
-    } finally {
-      clearTimeout(timer);
     }
   }
 

@@ -59,8 +59,11 @@ export interface CrmHttpRequest {
   readonly apiKey: string;
   /** Form fields of a POST (`application/x-www-form-urlencoded`). */
   readonly form?: Readonly<Record<string, string>>;
-  /** The call's deadline; aborting it ends the attempt with a TimeoutError (phase `deadline`). */
-  readonly deadline?: AbortSignal;
+  /**
+   * The call's deadline as a `performance.now()` time: the attempt (rate-limiter wait included) ends by then
+   * with a TimeoutError (phase `deadline`).
+   */
+  readonly deadlineAt?: number;
 }
 
 export interface CrmHttpResponse {
@@ -204,23 +207,29 @@ export function createCrmTransport(options: CrmTransportOptions = {}): CrmTransp
   async function request(req: CrmHttpRequest): Promise<CrmHttpResponse> {
     const target = { method: req.method, path: req.path };
     const started = performance.now();
-    const attemptTimeout = AbortSignal.timeout(requestTimeoutMs);
-    const signal = req.deadline ? AbortSignal.any([req.deadline, attemptTimeout]) : attemptTimeout;
-    const timedOut = (): TimeoutError =>
-      new TimeoutError({
-        ...target,
-        phase: req.deadline?.aborted ? 'deadline' : 'request',
-        afterMs: Math.round(performance.now() - started),
-      });
+    // No AbortSignal on the hot path (creating and listening to one per request cost more than the rest of
+    // the client, see bench/client.ts). The attempt is bounded by undici's headersTimeout and by a plain timer
+    // that destroys the body stream, each set to what is left of requestTimeoutMs and of the call's deadline.
+    const left = (): number => Math.min(requestTimeoutMs - (performance.now() - started), (req.deadlineAt ?? Infinity) - performance.now());
+    const phase = (): 'deadline' | 'request' =>
+      req.deadlineAt !== undefined && req.deadlineAt - started < requestTimeoutMs ? 'deadline' : 'request';
+    const timedOut = (): TimeoutError => new TimeoutError({ ...target, phase: phase(), afterMs: Math.round(performance.now() - started) });
 
     let permit: RateLimitPermit | undefined;
+    let bodyTimer: NodeJS.Timeout | undefined;
+    let bodyTimedOut = false;
     try {
+      if (left() <= 0) throw timedOut();
       if (limiter) {
+        const controller = new AbortController();
+        const timer = setTimeout(() => controller.abort(), left());
         try {
-          permit = await limiter.acquire(limiterKey(req), rateLimits[rateBudgetFor(req.path)], signal);
+          permit = await limiter.acquire(limiterKey(req), rateLimits[rateBudgetFor(req.path)], controller.signal);
         } catch (error) {
-          if (signal.aborted) throw timedOut();
+          if (controller.signal.aborted) throw timedOut();
           throw error;
+        } finally {
+          clearTimeout(timer);
         }
       }
       const headers: Record<string, string> = {
@@ -233,13 +242,19 @@ export function createCrmTransport(options: CrmTransportOptions = {}): CrmTransp
         headers['content-type'] = 'application/x-www-form-urlencoded; charset=utf-8';
         body = new URLSearchParams(req.form as Record<string, string>).toString();
       }
-      const response = await undiciRequest(new URL(req.path, req.accountUrl), {
+      const budget = Math.max(1, Math.ceil(left()));
+      const response = await undiciRequest(`${req.accountUrl}${req.path}`, {
         dispatcher: agent,
         method: req.method,
         headers,
         body,
-        signal,
+        headersTimeout: budget,
+        bodyTimeout: budget,
       });
+      bodyTimer = setTimeout(() => {
+        bodyTimedOut = true;
+        response.body.destroy();
+      }, Math.max(1, Math.ceil(left())));
       const text = await response.body.text();
       const contentType = headerValue(response.headers['content-type']) ?? '';
       const result: CrmHttpResponse = {
@@ -254,13 +269,14 @@ export function createCrmTransport(options: CrmTransportOptions = {}): CrmTransp
       );
       return result;
     } catch (error) {
-      const failure = toTransportError(error, target, signal, timedOut);
+      const failure = bodyTimedOut ? timedOut() : toTransportError(error, target, timedOut);
       logger?.warn(
         { crm: { method: req.method, path: req.path, account: req.accountUrl, error: failure.code, durationMs: ms(started) } },
         'crm request failed',
       );
       throw failure;
     } finally {
+      clearTimeout(bodyTimer);
       permit?.release();
     }
   }
@@ -275,11 +291,9 @@ export function createCrmTransport(options: CrmTransportOptions = {}): CrmTransp
 function toTransportError(
   error: unknown,
   target: { method: string; path: string },
-  signal: AbortSignal,
   timedOut: () => TimeoutError,
 ): AccountAddressBlockedError | TimeoutError | NetworkError {
   if (error instanceof AccountAddressBlockedError || error instanceof TimeoutError || error instanceof NetworkError) return error;
-  if (signal.aborted) return timedOut();
   const code = errorCode(error);
   if (code === 'UND_ERR_CONNECT_TIMEOUT') return new TimeoutError({ ...target, phase: 'connect', afterMs: 0, cause: error });
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return timedOut();
