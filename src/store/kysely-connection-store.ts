@@ -9,6 +9,7 @@ import type { CompiledQuery, Compilable, Kysely, Transaction } from 'kysely';
 import { sql } from 'kysely';
 import { ConnectionNotFoundError, KitError, StoreConflictError, StoreUnavailableError } from '../errors.js';
 import type { Keyring } from './keyring.js';
+import { claimOnce } from './kysely-claims.js';
 import { type ConnectionsTable, type StoreDatabase } from './schema.js';
 import { createSealer, safeEqual, type Sealer } from './seal.js';
 import type {
@@ -33,6 +34,11 @@ export interface KyselyConnectionStoreOptions {
   readonly now?: () => Date;
   /** Opened secrets kept in memory for hot rows (see `SealerOptions.openCacheSize`); default 10,000, 0 = off. */
   readonly openCacheSize?: number;
+  /**
+   * Optional synchronous executor on the same database, used for the hot single-statement queries when it accepts
+   * them (returns rows) and skipped when it returns `undefined`. `openConnectionStore` passes one for SQLite.
+   */
+  readonly directQuery?: (sql: string, parameters: readonly unknown[]) => unknown[] | undefined;
   /** When true (default), `close()` destroys `db`. */
   readonly ownsDb?: boolean;
 }
@@ -106,6 +112,7 @@ export class KyselyConnectionStore implements ConnectionStore {
   readonly #postgres: boolean;
   readonly #byHash: ((values: { hash: string }) => CompiledQuery<Row>) | undefined;
   readonly #byId: ((values: { id: string }) => CompiledQuery<Row>) | undefined;
+  readonly #direct: KyselyConnectionStoreOptions['directQuery'];
   readonly #updates = new Map<string, ((values: Readonly<Record<string, unknown>>) => CompiledQuery<Row>) | undefined>();
 
   constructor(options: KyselyConnectionStoreOptions) {
@@ -115,6 +122,7 @@ export class KyselyConnectionStore implements ConnectionStore {
     this.#now = options.now ?? (() => new Date());
     this.#ownsDb = options.ownsDb ?? true;
     this.#postgres = options.dialect === 'postgres';
+    this.#direct = options.directQuery;
     this.#byHash = template(['hash'], (v) => this.db.selectFrom(T).selectAll().where('client_id_hash', '=', v.hash));
     this.#byId = template(['id'], (v) => this.db.selectFrom(T).selectAll().where('id', '=', v.id));
   }
@@ -124,7 +132,7 @@ export class KyselyConnectionStore implements ConnectionStore {
     const hashes = this.sealer.lookupHashes(clientId);
     const rows = await this.#run(async () =>
       hashes.length === 1 && this.#byHash
-        ? (await this.db.executeQuery(this.#byHash({ hash: hashes[0] as string }))).rows
+        ? this.#execute(this.#byHash({ hash: hashes[0] as string }))
         : this.db.selectFrom(T).selectAll().where('client_id_hash', 'in', hashes).execute(),
     );
     for (const row of rows) {
@@ -137,7 +145,7 @@ export class KyselyConnectionStore implements ConnectionStore {
 
   async findById(id: string): Promise<Connection | undefined> {
     const row = await this.#run(async () =>
-      this.#byId ? (await this.db.executeQuery(this.#byId({ id }))).rows[0] : this.db.selectFrom(T).selectAll().where('id', '=', id).executeTakeFirst(),
+      this.#byId ? (await this.#execute(this.#byId({ id })))[0] : this.db.selectFrom(T).selectAll().where('id', '=', id).executeTakeFirst(),
     );
     return row && this.#toConnection(row);
   }
@@ -247,7 +255,7 @@ export class KyselyConnectionStore implements ConnectionStore {
       // Fast path: one precompiled statement, no transaction, when nothing else must commit with it.
       const run = this.#updateTemplate(Object.keys(set) as (keyof Row)[]);
       if (run) {
-        const row = await this.#run(async () => (await this.db.executeQuery(run({ ...set, id, expectedVersion }))).rows[0]);
+        const row = await this.#run(async () => (await this.#execute(run({ ...set, id, expectedVersion })))[0]);
         if (row) return this.#toConnection(row);
         const current = await this.#run(() => this.db.selectFrom(T).select('version').where('id', '=', id).executeTakeFirst());
         if (!current) throw new ConnectionNotFoundError(`No connection with id ${id}`);
@@ -295,6 +303,10 @@ export class KyselyConnectionStore implements ConnectionStore {
     return rows.map((row) => this.#toConnection(row));
   }
 
+  async claimOnce(claim: string, expiresAt?: Date): Promise<boolean> {
+    return this.#run(() => claimOnce(this.db, claim, this.#now(), expiresAt));
+  }
+
   async ping(): Promise<void> {
     try {
       await sql`select 1`.execute(this.db);
@@ -314,6 +326,12 @@ export class KyselyConnectionStore implements ConnectionStore {
       api_key_sealed: this.sealer.seal(apiKey, id, 'apiKey'),
       key_id: this.sealer.sealingKeyId,
     };
+  }
+
+  /** Runs a precompiled query, directly when the dialect allows it, else through Kysely. */
+  async #execute(query: CompiledQuery<Row>): Promise<Row[]> {
+    const rows = this.#direct?.(query.sql, query.parameters);
+    return rows ? (rows as Row[]) : (await this.db.executeQuery(query)).rows;
   }
 
   /** The update statement for one set of columns, compiled once per shape. */

@@ -6,11 +6,12 @@
 import { type Kysely, type MigrationProvider, type MigrationResultSet, Migrator, PostgresAdapter, sql } from 'kysely';
 import { StoreUnavailableError } from '../errors.js';
 import * as m001 from './migrations/001_init.js';
+import * as m002 from './migrations/002_claims.js';
 import { MIGRATION_LOCK_TABLE, MIGRATION_TABLE } from './schema.js';
 
 /** Every migration of the store, by name, in order. */
 export const storeMigrations: MigrationProvider = {
-  getMigrations: async () => ({ '001_init': m001 }),
+  getMigrations: async () => ({ '001_init': m001, '002_claims': m002 }),
 };
 
 async function migrator(db: Kysely<any>): Promise<Migrator> {

@@ -44,7 +44,15 @@ export interface ConnectionEventsTable {
   details: string;
 }
 
+/** Single-use claims (migration 002): a keyed hash chosen by the caller, never a secret in plaintext. */
+export interface ClaimsTable {
+  claim: string;
+  claimed_at: string;
+  expires_at: string | null;
+}
+
 export interface StoreDatabase {
   rcmk_connections: ConnectionsTable;
   rcmk_connection_events: ConnectionEventsTable;
+  rcmk_claims: ClaimsTable;
 }

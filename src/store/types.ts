@@ -111,6 +111,13 @@ export interface ConnectionStore {
   listEvents(connectionId: string, limit?: number): Promise<ConnectionEvent[]>;
   /** Ordered by creation, oldest first. */
   list(options?: { limit?: number; offset?: number }): Promise<Connection[]>;
+  /**
+   * Records `claim` as used, atomically across every process sharing the store: `true` the first time, `false` for
+   * every later call with the same value. Keeps the claim until `expiresAt` (for good when omitted); expired claims
+   * may be removed. Callers pass a keyed hash, never a secret. Optional: the simple connection needs it (replay
+   * protection and single-use login tickets) and refuses to start without it.
+   */
+  claimOnce?(claim: string, expiresAt?: Date): Promise<boolean>;
   /** Throws when the database does not answer (used by `/health`). */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -301,6 +301,21 @@ export function describeConnectionStore(
         assert.deepEqual(stored?.settings, (won[0] as PromiseFulfilledResult<{ settings: unknown }>).value.settings);
       }));
 
+    it('claimOnce: true once, false for every later or concurrent claim of the same value', withStore(async (store) => {
+      // Optional method (a store without it cannot host the simple connection): nothing to check then.
+      if (!store.claimOnce) return;
+      const claim = `claim-${randomUUID()}`;
+      assert.equal(await store.claimOnce(claim), true);
+      assert.equal(await store.claimOnce(claim), false, 'a second claim of the same value is refused');
+      const other = `claim-${randomUUID()}`;
+      const results = await Promise.all(Array.from({ length: concurrent ? 10 : 1 }, () => store.claimOnce?.(other)));
+      assert.equal(results.filter((r) => r === true).length, 1, 'exactly one concurrent claim wins');
+      // An expired claim may be removed, but a live one with an expiry still blocks.
+      const live = `claim-${randomUUID()}`;
+      assert.equal(await store.claimOnce(live, new Date(Date.now() + 60_000)), true);
+      assert.equal(await store.claimOnce(live, new Date(Date.now() + 60_000)), false);
+    }));
+
     it('stores no API key and no clientId in plaintext', { skip: !caps.rawDump && 'no rawDump capability given' }, withStore(async (store) => {
       const inputs = Array.from({ length: 5 }, () => sampleConnectInput());
       for (const input of inputs) await store.saveConnect(input);
