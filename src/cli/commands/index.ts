@@ -3,7 +3,10 @@
  * @module
  */
 import type { CliCommand } from '../cli-command.js';
+import { checkCommand } from './check.js';
+import { connectionsCommand } from './connections.js';
 import { devCommand } from './dev.js';
 import { emulatorCommand } from './emulator.js';
+import { startCommand } from './start.js';
 
-export const commands: readonly CliCommand[] = [devCommand, emulatorCommand];
+export const commands: readonly CliCommand[] = [devCommand, startCommand, emulatorCommand, checkCommand, connectionsCommand];

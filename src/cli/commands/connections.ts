@@ -1,0 +1,66 @@
+/**
+ * `retailcrm-module-kit connections list|show`: what the store holds, without a single secret (no API key, no
+ * clientId is ever printed).
+ * @module
+ */
+import { Command } from 'commander';
+import type { Connection } from '../../store/types.js';
+import { CliUsageError, type CliCommand, type CliIo } from '../cli-command.js';
+import { openStoreFromFlags, type StoreFlags } from '../store-from-env.js';
+
+const row = (c: Connection) =>
+  [c.id, c.state.padEnd(12), c.moduleCode.padEnd(20), c.accountUrl, c.updatedAt.toISOString()].join('  ');
+
+function describe(connection: Connection, io: CliIo): void {
+  io.out(`id:          ${connection.id}`);
+  io.out(`account:     ${connection.accountUrl}`);
+  io.out(`module code: ${connection.moduleCode}`);
+  io.out(`state:       ${connection.state} (active=${connection.active}, freeze=${connection.freeze})`);
+  io.out(`API version: ${connection.apiVersion ?? '—'}`);
+  io.out(`scopes:      ${connection.scopes.join(', ') || '—'}`);
+  io.out(`settings:    ${JSON.stringify(connection.settings)}`);
+  io.out(`created:     ${connection.createdAt.toISOString()}`);
+  io.out(`updated:     ${connection.updatedAt.toISOString()} (version ${connection.version})`);
+}
+
+export const connectionsCommand: CliCommand = {
+  register(program, io) {
+    const storeOptions = (command: Command) =>
+      command
+        .option('--database <url>', 'postgres://… or a SQLite file (default: DATABASE_URL, else <data-dir>/module.sqlite)')
+        .option('--data-dir <dir>', 'where the development database and keyring live', '.data');
+    const group = program.command('connections').description('Inspect stored connections (secrets are never printed)');
+
+    storeOptions(group.command('list').description('List connections, oldest first'))
+      .option('--limit <n>', 'how many', (value) => {
+        const n = Number(value);
+        if (!Number.isInteger(n) || n < 1) throw new CliUsageError(`--limit must be a positive whole number, got "${value}"`);
+        return n;
+      }, 100)
+      .action(async (flags: StoreFlags & { limit: number }) => {
+        const store = await openStoreFromFlags(flags, { migrate: false });
+        try {
+          const connections = await store.list({ limit: flags.limit });
+          if (connections.length === 0) io.out('No connections.');
+          for (const connection of connections) io.out(row(connection));
+        } finally {
+          await store.close();
+        }
+      });
+
+    storeOptions(group.command('show').argument('<id>', 'connection id (from "connections list")').description('Show one connection and its recent events'))
+      .action(async (id: string, flags: StoreFlags) => {
+        const store = await openStoreFromFlags(flags, { migrate: false });
+        try {
+          const connection = await store.findById(id);
+          if (!connection) throw new Error(`no connection with id "${id}" (see "connections list")`);
+          describe(connection, io);
+          io.out('events:');
+          for (const event of await store.listEvents(connection.id, 20))
+            io.out(`  ${event.at.toISOString()}  ${event.type}  ${JSON.stringify(event.details)}`);
+        } finally {
+          await store.close();
+        }
+      });
+  },
+};

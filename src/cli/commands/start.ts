@@ -1,0 +1,53 @@
+/**
+ * `retailcrm-module-kit start`: runs a module in production mode, configured from the environment. Refuses to
+ * start without a keyring (`MODULE_SECRET_KEYS`); local account addresses are never allowed here.
+ * @module
+ */
+import { loadModuleFile } from '../../dev/dev-environment.js';
+import { ConfigError } from '../../errors.js';
+import { startModule } from '../../host/start-module.js';
+import { loadKeyring } from '../../store/keyring.js';
+import { parsePort, untilStopSignal, type CliCommand } from '../cli-command.js';
+
+interface StartFlags {
+  module: string;
+  port?: number;
+  host?: string;
+}
+
+const list = (value: string | undefined) => (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+
+export const startCommand: CliCommand = {
+  register(program, io) {
+    program
+      .command('start')
+      .description('Run a module in production: MODULE_BASE_URL, MODULE_SECRET_KEYS, DATABASE_URL, PORT, HOST, CRM_BOX_HOSTS')
+      .requiredOption('--module <file>', 'a built file exporting createModule(baseUrl)')
+      .option('--port <port>', 'port (default: PORT or 8080)', parsePort)
+      .option('--host <host>', 'interface (default: HOST or 0.0.0.0)')
+      .action(async (flags: StartFlags) => {
+        const baseUrl = process.env.MODULE_BASE_URL;
+        if (!baseUrl) throw new ConfigError(['MODULE_BASE_URL is not set: the public https:// address the CRM reaches the module at']);
+        // Production whatever NODE_ENV says: the keyring is required and local addresses are refused.
+        process.env.NODE_ENV = 'production';
+        const keyring = loadKeyring({ production: true }).keyring;
+        const file = await loadModuleFile(flags.module);
+        const running = await startModule({
+          module: file.createModule(baseUrl),
+          production: true,
+          keyring,
+          databaseUrl: process.env.DATABASE_URL,
+          port: flags.port ?? (process.env.PORT ? parsePort(process.env.PORT) : 8080),
+          host: flags.host ?? process.env.HOST ?? '0.0.0.0',
+          accountUrlPolicy: { boxHosts: list(process.env.CRM_BOX_HOSTS) },
+          configure: (app) => {
+            if (file.logoSvg) app.get('/logo.svg', async (_request, reply) => reply.type('image/svg+xml').send(file.logoSvg));
+          },
+        });
+        io.out(`Module listening on ${running.url}, public address ${baseUrl}`);
+        const signal = await untilStopSignal();
+        io.out(`Stopping (${signal})…`);
+        await running.close();
+      });
+  },
+};
