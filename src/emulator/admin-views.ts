@@ -3,7 +3,7 @@
  * @module
  */
 import { KNOWN_SCOPES, LEGACY_CREDENTIALS_BY_SCOPE, REGISTRATION_CREDENTIALS } from '../protocol/index.js';
-import { html, raw, type SafeHtml } from './html.js';
+import { html, raw, type SafeHtml } from '../html/html.js';
 import { maskApiKey, type ApiKeyRecord } from './keys.js';
 import type { Account, MarketplaceListing, StoredModule } from './state.js';
 

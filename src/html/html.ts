@@ -1,10 +1,11 @@
 /**
- * A tiny auto-escaping HTML template tag for server-rendered pages (the module's and the emulator's): every interpolated value is escaped unless it is
+ * A tiny auto-escaping HTML template tag for server-rendered pages (the module's and the emulator's):
+ * every interpolated value is escaped unless it is
  * already `SafeHtml` (the result of another `html` call or of `raw`). Arrays are rendered item by item.
  * @module
  */
 
-const SAFE = Symbol.for('retailcrm-module-kit.safeHtml');
+const SAFE = Symbol('retailcrm-module-kit.safeHtml');
 
 export interface SafeHtml {
   readonly [SAFE]: true;
