@@ -5,6 +5,7 @@
 import { type Activity, ActivityCallbackForm } from '../protocol/index.js';
 import type { Connection, NewEvent } from '../store/types.js';
 import type { ConnectKit } from './kit.js';
+import { settingsComplete } from './required-settings.js';
 import { stateFromActivity } from './state.js';
 import { updateConnection } from './update-connection.js';
 
@@ -28,7 +29,7 @@ export async function handleActivityCallback(kit: ConnectKit, form: unknown): Pr
   const previous: Activity = { active: connection.active, freeze: connection.freeze };
   let activityChanged = false;
   const updated = await updateConnection(kit.store, connection, (current) => {
-    const change = activityChange(current, activity);
+    const change = activityChange(current, activity, kit);
     const urlChange = accountUrlChange(kit, current, systemUrl);
     activityChanged = change !== undefined;
     if (!change && !urlChange) return undefined;
@@ -49,8 +50,10 @@ export async function handleActivityCallback(kit: ConnectKit, form: unknown): Pr
   return OK;
 }
 
-function activityChange(connection: Connection, activity: Activity) {
-  const state = stateFromActivity(activity);
+function activityChange(connection: Connection, activity: Activity, kit: ConnectKit) {
+  // Switching a module on in the CRM does not supply the settings it requires: such a connection stays pending.
+  const state =
+    connection.state === 'pending' && !settingsComplete(kit.module, connection.settings) ? 'pending' : stateFromActivity(activity);
   if (connection.active === activity.active && connection.freeze === activity.freeze && connection.state === state)
     return undefined;
   const event: NewEvent = {

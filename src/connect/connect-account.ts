@@ -18,6 +18,7 @@ import { checkApiVersion, checkRights, coerceSettingsForm, parseSettings, reject
 import { accountUrlReason, type ConnectFailure, failureFromError, failureOf } from './failure.js';
 import type { ConnectKit } from './kit.js';
 import { registrationPayload } from './registration.js';
+import { settingsComplete } from './required-settings.js';
 import { stateFromActivity } from './state.js';
 import { updateConnection } from './update-connection.js';
 
@@ -97,12 +98,17 @@ export async function establishConnection(kit: ConnectKit, request: EstablishReq
       newClientId: kit.newClientId(),
     });
     saved = connection;
-    await crm.editIntegrationModule(registrationPayload(module, connection, { locale: request.locale }));
+    // Deferred settings the module requires but does not have yet: registered switched off and left `pending`
+    // until the person saves them on the settings page (`changeSettings` completes it; docs/simple-connection.md).
+    const complete = request.settings !== undefined || settingsComplete(module, settings);
+    await crm.editIntegrationModule(registrationPayload(module, connection, { locale: request.locale, active: complete }));
     const registered = await updateConnection(store, connection, (current) => ({
-      patch: { active: true, state: stateFromActivity({ active: true, freeze: current.freeze }) },
+      patch: complete
+        ? { active: true, state: stateFromActivity({ active: true, freeze: current.freeze }) }
+        : { active: false, state: 'pending' },
     }));
-    await module.hooks.onConnected?.({ connection: registered, crm, created });
-    kit.logger.info({ connectionId: registered.id, created }, 'account connected');
+    if (complete) await module.hooks.onConnected?.({ connection: registered, crm, created });
+    kit.logger.info({ connectionId: registered.id, created, complete }, 'account connected');
     return { ok: true, connection: registered, created };
   } catch (error) {
     const failure = failureFromError(error, request.locale, kit.logger);

@@ -12,6 +12,7 @@ import { checkModuleSettings } from './connect-account.js';
 import { type ConnectFailure, failureFromError, failureOf } from './failure.js';
 import type { ConnectKit } from './kit.js';
 import { registrationChanged, registrationPayload } from './registration.js';
+import { stateFromActivity } from './state.js';
 import { updateConnection } from './update-connection.js';
 
 export type ManageResult =
@@ -54,12 +55,18 @@ export async function changeSettings(
     const settings = await checkModuleSettings(kit, crm, credentials, { settings: rawSettings, locale });
     const before = registrationPayload(kit.module, connection, { locale });
     const after = registrationPayload(kit.module, { ...connection, settings }, { locale });
-    const reRegister = connection.state !== 'pending' && connection.state !== 'disconnected' && registrationChanged(before, after);
-    if (reRegister) await crm.editIntegrationModule({ ...after, active: connection.active });
-    const updated = await updateConnection(kit.store, connection, () => ({
-      patch: { settings },
-      events: [{ type: 'settings_changed', details: { keys: Object.keys(settings), reRegistered: reRegister } }],
+    // A pending connection was registered without the settings it requires (simple connection): valid settings
+    // complete it, switching it on in the account (docs/simple-connection.md).
+    const completes = connection.state === 'pending';
+    const reRegister = completes || (connection.state !== 'disconnected' && registrationChanged(before, after));
+    if (reRegister) await crm.editIntegrationModule({ ...after, active: completes || connection.active });
+    const updated = await updateConnection(kit.store, connection, (current) => ({
+      patch: completes
+        ? { settings, active: true, state: stateFromActivity({ active: true, freeze: current.freeze }) }
+        : { settings },
+      events: [{ type: 'settings_changed', details: { keys: Object.keys(settings), reRegistered: reRegister, completed: completes } }],
     }));
+    if (completes) await kit.module.hooks.onConnected?.({ connection: updated, crm, created: true });
     try {
       await kit.module.hooks.onSettingsChanged?.({ connection: updated, previous: connection.settings, settings });
     } catch (error) {

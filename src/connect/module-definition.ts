@@ -48,6 +48,10 @@ export interface ModulePaths {
   readonly settings: string;
   readonly activity: string;
   readonly health: string;
+  /** Simple connection: the config endpoint (`configUrl` in the partner cabinet). Served only with a secret. */
+  readonly simpleConfig: string;
+  /** Simple connection: the register endpoint the config points the CRM to. */
+  readonly simpleRegister: string;
 }
 
 export const DEFAULT_PATHS: ModulePaths = Object.freeze({
@@ -55,7 +59,15 @@ export const DEFAULT_PATHS: ModulePaths = Object.freeze({
   settings: '/settings',
   activity: '/activity',
   health: '/health',
+  simpleConfig: '/simple-connection/config',
+  simpleRegister: '/simple-connection/register',
 });
+
+/** The simple connection (PROTOCOL §13): on when the module has the secret the partner cabinet generated. */
+export interface SimpleConnectionDefinition {
+  /** The Secret from the partner cabinet: keys the request token, and (derived) the replay claims and login tickets. */
+  readonly secret: string;
+}
 
 export interface ModuleDefinitionInput<Shape extends z.ZodRawShape = z.ZodRawShape> {
   /** The marketplace symbol code chosen when publishing (Latin letters, digits, `-`, `_`). */
@@ -84,6 +96,8 @@ export interface ModuleDefinitionInput<Shape extends z.ZodRawShape = z.ZodRawSha
   readonly availableCountries?: readonly string[];
   readonly paths?: Partial<ModulePaths>;
   readonly hooks?: ModuleHooks<z.output<z.ZodObject<Shape>>>;
+  /** Offer the simple connection beside the connect form (docs/simple-connection.md). */
+  readonly simpleConnection?: SimpleConnectionDefinition;
 }
 
 /** A checked, frozen module definition. */
@@ -102,6 +116,7 @@ export interface ModuleDefinition<Shape extends z.ZodRawShape = z.ZodRawShape> {
   readonly availableCountries: readonly string[] | undefined;
   readonly paths: ModulePaths;
   readonly hooks: ModuleHooks<z.output<z.ZodObject<Shape>>>;
+  readonly simpleConnection: SimpleConnectionDefinition | undefined;
 }
 
 /**
@@ -156,6 +171,8 @@ export function defineModule<Shape extends z.ZodRawShape = z.ZodRawShape>(
     for (const key of fieldKeys) if (!schemaKeys.includes(key)) problems.push(`settings.fields.${key} is not in settings.schema`);
     for (const key of schemaKeys) if (RESERVED_FORM_FIELDS.has(key)) problems.push(`settings key "${key}" is reserved by the connect form`);
   }
+  if (input.simpleConnection !== undefined && (typeof input.simpleConnection.secret !== 'string' || input.simpleConnection.secret.trim() === ''))
+    problems.push('simpleConnection.secret must be the non-empty Secret from the partner cabinet');
   if (problems.length > 0) throw new ConfigError(problems.map((p) => `defineModule: ${p}`));
 
   return Object.freeze({
@@ -172,6 +189,7 @@ export function defineModule<Shape extends z.ZodRawShape = z.ZodRawShape>(
     availableCountries: input.availableCountries,
     paths: Object.freeze(paths),
     hooks: Object.freeze({ ...input.hooks }),
+    simpleConnection: input.simpleConnection ? Object.freeze({ secret: input.simpleConnection.secret }) : undefined,
   });
 }
 

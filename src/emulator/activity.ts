@@ -22,7 +22,7 @@ export function callbackUrl(baseUrl: string, action: string): string {
 type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
 
 /** Node cannot resolve `*.localhost` (STACK.md pitfall 13); RFC 6761 lets us treat those names as loopback. */
-function localhostAwareLookup(hostname: string, options: { all?: boolean }, callback: LookupCallback): void {
+export function localhostAwareLookup(hostname: string, options: { all?: boolean }, callback: LookupCallback): void {
   if (hostname === 'localhost' || hostname.endsWith('.localhost')) {
     if (options.all) callback(null, [{ address: '127.0.0.1', family: 4 }]);
     else callback(null, '127.0.0.1', 4);

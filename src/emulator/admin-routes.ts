@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { ADMIN_INTEGRATION_LIST_PATH } from '../protocol/index.js';
 import { ADMIN_CSS } from './admin-style.js';
-import { apiKeysPage, integrationListPage, marketplacePage } from './admin-views.js';
+import { apiKeysPage, integrationListPage, marketplacePage, simpleConnectFailedPage } from './admin-views.js';
 import type { EmulatorContext } from './context.js';
 import { isEmulatorControlError } from './errors.js';
 
@@ -59,10 +59,22 @@ export function adminRoutes(app: FastifyInstance, ctx: EmulatorContext): void {
   app.get<{ Params: { integrationCode: string } }>('/admin/marketplace/:integrationCode/connect', (request, reply) => {
     const account = ctx.accountOf(request);
     const listing = ctx.state.marketplace.get(request.params.integrationCode);
-    if (listing === undefined) return sendPage(reply, marketplacePage(account, [...ctx.state.marketplace.values()]), 404);
+    if (listing?.accountUrl === undefined) return sendPage(reply, marketplacePage(account, [...ctx.state.marketplace.values()]), 404);
     const target = new URL(listing.accountUrl);
     target.searchParams.set('account', `${ctx.accountUrl(account.name)}/`);
     return reply.redirect(target.toString(), 302);
+  });
+
+  // Connect on a simple-connection card (PROTOCOL §13.2): a POST, since it creates a key and registers. Server side:
+  // config, key with the requested scopes, register; then the browser goes to the module's settings page.
+  app.post<{ Params: { integrationCode: string } }>('/admin/marketplace/:integrationCode/connect', async (request, reply) => {
+    const account = ctx.accountOf(request);
+    const listing = ctx.state.marketplace.get(request.params.integrationCode);
+    if (listing?.configUrl === undefined) return sendPage(reply, marketplacePage(account, [...ctx.state.marketplace.values()]), 404);
+    const outcome = await ctx.control.connectSimple(account.name, listing.integrationCode);
+    if (outcome.ok) return reply.redirect(outcome.accountUrl, 303);
+    ctx.log?.warn({ integrationCode: listing.integrationCode, stage: outcome.stage }, 'simple connection failed');
+    return sendPage(reply, simpleConnectFailedPage(account, listing, outcome), 502);
   });
 
   app.get(ADMIN_INTEGRATION_LIST_PATH, (request, reply) => sendPage(reply, integrationListPage(ctx.accountOf(request))));

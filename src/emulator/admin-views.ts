@@ -24,13 +24,38 @@ export function marketplacePage(account: Account, listings: readonly Marketplace
   const cards = listings.map(
     (m) => html`<article class="card" data-integration-code="${m.integrationCode}">
 ${m.logo ? html`<img src="${m.logo}" alt="">` : ''}<strong>${m.name}</strong><p>${m.description ?? ''}</p>
-<a class="button" href="/admin/marketplace/${encodeURIComponent(m.integrationCode)}/connect">Connect</a></article>`,
+${connectControls(m)}</article>`,
   );
   const body =
     listings.length === 0
       ? html`<p class="empty">No module is published yet. Publish one with <code>POST /_emulator/marketplace</code>.</p>`
       : html`<div class="cards">${cards}</div>`;
   return layout(account, 'marketplace', 'Marketplace', body);
+}
+
+/** Simple connection: a POST button (it creates a key). Classic: a link. A module offering both shows both. */
+function connectControls(m: MarketplaceListing): SafeHtml {
+  const action = `/admin/marketplace/${encodeURIComponent(m.integrationCode)}/connect`;
+  const simple = m.configUrl
+    ? html`<form class="inline" method="post" action="${action}"><button class="button" data-connect="simple">Connect</button></form>`
+    : '';
+  const classic = m.accountUrl
+    ? html`<a class="${m.configUrl ? 'secondary' : 'button'}" data-connect="classic" href="${action}">${m.configUrl ? 'Connect with the module’s form' : 'Connect'}</a>`
+    : '';
+  return html`${simple}${classic}`;
+}
+
+/** What the CRM shows when a simple connection fails: the module's own message when it sent one. */
+export function simpleConnectFailedPage(
+  account: Account,
+  listing: MarketplaceListing,
+  outcome: { readonly message: string; readonly moduleError?: string },
+): string {
+  const body = html`<div class="notice bad" role="alert">
+${outcome.moduleError ? html`<p><strong>${listing.name}:</strong> <span id="module-error">${outcome.moduleError}</span></p>` : ''}
+<p class="muted" id="connect-problem">${outcome.message}</p></div>
+<p><a href="/admin/marketplace">Back to the Marketplace</a></p>`;
+  return layout(account, 'marketplace', `Could not connect ${listing.name}`, body);
 }
 
 function stateOf(module: StoredModule): 'active' | 'inactive' | 'frozen' {

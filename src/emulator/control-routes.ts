@@ -47,6 +47,12 @@ export function controlRoutes(app: FastifyInstance, ctx: EmulatorContext): void 
 
   app.post('/_emulator/marketplace', async (request, reply) => reply.code(201).send(control.publishModule(request.body as never)));
 
+  // Connect on a simple-connection card without a browser: the outcome, and on success where the browser would go.
+  app.post<{ Params: { name: string; integrationCode: string } }>(
+    '/_emulator/accounts/:name/marketplace/:integrationCode/connect',
+    async (request) => control.connectSimple(request.params.name, request.params.integrationCode),
+  );
+
   app.post('/_emulator/faults', async (request, reply) => reply.code(201).send(control.addFault(request.body as never)));
   app.get('/_emulator/faults', async () => ({ faults: control.faults() }));
   app.delete('/_emulator/faults', async (_request, reply) => {

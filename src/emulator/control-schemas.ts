@@ -41,16 +41,26 @@ export const ActivityInput = z.object({
 export type ActivityInput = z.input<typeof ActivityInput>;
 
 /**
- * A module published in the (emulated) partner cabinet. This issue covers the classic connection (Connect sends
- * the user to `accountUrl`); simple connection adds its own optional fields (configUrl, secret) here later.
+ * A module published in the (emulated) partner cabinet: the classic connection (Connect sends the person to
+ * `accountUrl`), the simple connection (`configUrl` + the cabinet's `secret`, PROTOCOL §13.1), or both. With a
+ * `configUrl`, Connect performs the simple connection.
  */
-export const MarketplaceListingInput = z.object({
-  integrationCode: z.string().regex(INTEGRATION_CODE_PATTERN, 'only Latin letters, digits, "-" and "_"'),
-  name: z.string().min(1),
-  logo: AbsoluteUrl.optional(),
-  description: z.string().optional(),
-  accountUrl: AbsoluteUrl,
-});
+export const MarketplaceListingInput = z
+  .object({
+    integrationCode: z.string().regex(INTEGRATION_CODE_PATTERN, 'only Latin letters, digits, "-" and "_"'),
+    name: z.string().min(1),
+    logo: AbsoluteUrl.optional(),
+    description: z.string().optional(),
+    accountUrl: AbsoluteUrl.optional(),
+    configUrl: AbsoluteUrl.optional(),
+    secret: z.string().min(1).optional(),
+  })
+  .refine((l) => (l.configUrl === undefined) === (l.secret === undefined), {
+    message: 'configUrl and secret go together (the simple connection needs both)',
+  })
+  .refine((l) => l.accountUrl !== undefined || l.configUrl !== undefined, {
+    message: 'give accountUrl (classic connection), configUrl + secret (simple connection), or both',
+  });
 export type MarketplaceListingInput = z.input<typeof MarketplaceListingInput>;
 
 /**

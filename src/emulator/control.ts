@@ -16,6 +16,7 @@ import {
 } from './control-schemas.js';
 import { EmulatorConflictError, EmulatorNotFoundError, EmulatorRequestError } from './errors.js';
 import type { FaultRule, FaultTable } from './faults.js';
+import type { SimpleConnectOutcome, SimpleConnector } from './simple-connect.js';
 import { makeApiKeyRecord, type ApiKeyRecord } from './keys.js';
 import {
   moduleView,
@@ -46,8 +47,13 @@ export interface EmulatorControl {
   integrationModules(account: string): IntegrationModule[];
   /** Changes active/freeze, sends the activity callback and reports how it went. */
   setActivity(account: string, code: string, input?: ActivityInput): Promise<ActivityDelivery>;
-  /** Publishes (or re-publishes) a card shown in every account's marketplace. */
+  /** Publishes (or re-publishes) a card shown in every account's marketplace. The answer omits the secret. */
   publishModule(input: MarketplaceListingInput): MarketplaceListing;
+  /**
+   * Connect on a simple-connection card, as the CRM does it: config, key with the requested scopes, register.
+   * A failed registration revokes the key it created. @throws EmulatorNotFoundError
+   */
+  connectSimple(account: string, integrationCode: string): Promise<SimpleConnectOutcome>;
   addFault(input: FaultInput): { id: string };
   removeFault(id: string): void;
   clearFaults(): void;
@@ -61,10 +67,11 @@ export interface ControlDeps {
   readonly state: EmulatorState;
   readonly faults: FaultTable;
   readonly sender: CallbackSender;
+  readonly connector: SimpleConnector;
   readonly accountUrl: (name: string) => string;
 }
 
-export function createControl({ state, faults, sender, accountUrl }: ControlDeps): EmulatorControl {
+export function createControl({ state, faults, sender, connector, accountUrl }: ControlDeps): EmulatorControl {
   function account(name: string): Account {
     const found = state.accounts.get(name);
     if (found === undefined) throw new EmulatorNotFoundError('account', name);
@@ -142,7 +149,24 @@ export function createControl({ state, faults, sender, accountUrl }: ControlDeps
       const input = parseControl(MarketplaceListingInput, raw);
       const listing: MarketplaceListing = Object.freeze({ ...input, publishedAt: new Date().toISOString() });
       state.marketplace.set(listing.integrationCode, listing);
-      return listing;
+      const { secret: _secret, ...shown } = listing;
+      return shown;
+    },
+    async connectSimple(name, integrationCode) {
+      const target = account(name);
+      const listing = state.marketplace.get(integrationCode);
+      if (listing?.configUrl === undefined || listing.secret === undefined)
+        throw new EmulatorNotFoundError('simple-connection module', integrationCode);
+      return connector.connect({
+        configUrl: listing.configUrl,
+        secret: listing.secret,
+        systemUrl: `${accountUrl(target.name)}/`,
+        issueKey: (scopes) => addKey(target, { scopes: [...scopes] }).key,
+        revokeKey: (apiKey) => {
+          const record = target.keys.get(apiKey);
+          if (record) record.revoked = true;
+        },
+      });
     },
     addFault(raw) {
       return { id: faults.add(parseControl(FaultInput, raw)).id };

@@ -49,6 +49,7 @@ export async function startEmulator(input: EmulatorOptions = {}): Promise<Emulat
 export { resolveEmulatorOptions, type EmulatorOptions, type ResolvedEmulatorOptions } from './options.js';
 export type { EmulatorControl, CreatedAccount } from './control.js';
 export type { ActivityDelivery, MarketplaceListing, RequestLogEntry } from './state.js';
+export type { SimpleConnectOutcome } from './simple-connect.js';
 export type { RateLimitOptions, RateLimitBy } from './rate-limit.js';
 export type { FaultRule } from './faults.js';
 export type {

@@ -17,12 +17,14 @@ import { createFaultTable } from './faults.js';
 import { classifyHost, NO_ACCOUNT_HTML } from './host.js';
 import type { ResolvedEmulatorOptions } from './options.js';
 import { createRateLimiter } from './rate-limit.js';
+import { createSimpleConnector, type SimpleConnector } from './simple-connect.js';
 import { EmulatorState, type Account } from './state.js';
 
 export interface EmulatorApp {
   readonly app: FastifyInstance;
   readonly control: EmulatorControl;
   readonly sender: CallbackSender;
+  readonly connector: SimpleConnector;
 }
 
 const NOT_FOUND_HTML =
@@ -40,7 +42,8 @@ export function buildEmulatorApp(options: ResolvedEmulatorOptions, accountUrl: (
   const state = new EmulatorState();
   const faults = createFaultTable();
   const sender = createCallbackSender({ timeoutMs: options.callbackTimeoutMs });
-  const control = createControl({ state, faults, sender, accountUrl });
+  const connector = createSimpleConnector({ timeoutMs: options.callbackTimeoutMs });
+  const control = createControl({ state, faults, sender, connector, accountUrl });
   const accounts = new WeakMap<FastifyRequest, Account>();
   const ctx: EmulatorContext = {
     state,
@@ -91,6 +94,9 @@ export function buildEmulatorApp(options: ResolvedEmulatorOptions, accountUrl: (
   app.register(async (scope) => adminRoutes(scope, ctx));
   app.register(async (scope) => controlRoutes(scope, ctx));
   app.setNotFoundHandler((_request, reply) => reply.code(404).type('text/html; charset=utf-8').send(NOT_FOUND_HTML));
-  app.addHook('onClose', async () => sender.close());
-  return { app, control, sender };
+  app.addHook('onClose', async () => {
+    await sender.close();
+    await connector.close();
+  });
+  return { app, control, sender, connector };
 }

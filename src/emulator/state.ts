@@ -46,7 +46,12 @@ export interface MarketplaceListing {
   readonly name: string;
   readonly logo?: string;
   readonly description?: string;
-  readonly accountUrl: string;
+  /** Classic connection: where Connect sends the person. */
+  readonly accountUrl?: string;
+  /** Simple connection: the config URL (PROTOCOL §13.3). */
+  readonly configUrl?: string;
+  /** Simple connection: the cabinet's Secret. Never shown on a page or returned by the control API. */
+  readonly secret?: string;
   readonly publishedAt: string;
 }
 

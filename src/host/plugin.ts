@@ -25,6 +25,8 @@ import { type PageContext, messagePage } from './pages/layout.js';
 import { MODULE_CSS } from './pages/styles.js';
 import { crmSources, helmetOptions } from './security.js';
 import { settingsRoutes } from './settings-routes.js';
+import { createSimpleConnection, type SimpleConnection } from '../connect/simple-connection.js';
+import { simpleConnectionRoutes } from './simple-connection-routes.js';
 import { type Form, type Query, settingsFrom, text } from './form.js';
 
 export interface ModuleHostOptions {
@@ -51,6 +53,8 @@ export interface HostContext {
   readonly session: { readonly path: string; readonly secure: boolean; readonly ttlSeconds: number };
   readonly page: (request: FastifyRequest, locale: Locale) => PageContext;
   readonly locale: (request: FastifyRequest) => Locale;
+  /** The simple connection, when the module has its secret (docs/simple-connection.md). */
+  readonly simple: SimpleConnection | undefined;
 }
 
 export async function moduleHost(app: FastifyInstance, options: ModuleHostOptions): Promise<void> {
@@ -129,6 +133,7 @@ export async function moduleHost(app: FastifyInstance, options: ModuleHostOption
   });
 
   await settingsRoutes(app, host);
+  if (host.simple) await simpleConnectionRoutes(app, host, host.simple);
 
   // The CRM's activity callback (PROTOCOL §11.1): server to server, identified by clientId only.
   app.post(paths.activity, async (request, reply) => {
@@ -165,6 +170,8 @@ function resolveHost(app: FastifyInstance, options: ModuleHostOptions): HostCont
   };
   return Object.freeze({
     kit: options.kit,
+    // Throws ConfigError at registration when the store cannot claim once (replay protection needs it).
+    simple: options.kit.module.simpleConnection ? createSimpleConnection(options.kit) : undefined,
     at,
     session: {
       path: prefix || '/',

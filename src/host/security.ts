@@ -44,7 +44,7 @@ export function helmetOptions(crm: readonly string[]): FastifyHelmetOptions {
   };
 }
 
-const SECRET_PARAMS = /([?&](?:clientId|apiKey|token|_csrf)=)[^&#]*/gi;
+const SECRET_PARAMS = /([?&](?:clientId|apiKey|token|ticket|_csrf)=)[^&#]*/gi;
 
 /** A URL fit for logs: secret-bearing query values replaced. */
 export function redactUrl(url: string): string {

@@ -14,6 +14,7 @@ import { type SettingsNotice, type SettingsPageInput, settingsPage } from './pag
 import { type Form, type Query, settingsFrom, text } from './form.js';
 import type { HostContext } from './plugin.js';
 import { endSession, readSession, startSession } from './session.js';
+import { exchangeLoginTicket } from './simple-connection-routes.js';
 
 const NOTICES: readonly SettingsNotice[] = ['saved', 'keySaved', 'disconnected'];
 
@@ -90,6 +91,8 @@ export async function settingsRoutes(app: FastifyInstance, host: HostContext): P
   app.get(base, async (request, reply) => {
     const query = request.query as Query;
     if (query.clientId) return openByClientId(request, reply, query.clientId);
+    // The simple connection's landing: the CRM redirects here with a login ticket (docs/simple-connection.md).
+    if (query.ticket !== undefined) return exchangeLoginTicket(host, request, reply, query.ticket);
     const connection = await sessionConnection(request, reply);
     if (!connection) return reply;
     const notice = NOTICES.find((n) => n === query.notice);

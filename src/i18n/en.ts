@@ -67,6 +67,7 @@ export const en = {
   'settings.disconnected': 'The module is disconnected from your account.',
   'settings.events': 'Recent events',
   'settings.noEvents': 'No events yet.',
+  'settings.incomplete': 'Almost done: fill in the settings below and save them to switch the module on in your CRM.',
   'state.pending': 'Registration not confirmed',
   'state.active': 'Active',
   'state.inactive': 'Switched off in the CRM',

@@ -64,6 +64,7 @@ export const es: Messages = {
   'settings.disconnected': 'El módulo está desconectado de su cuenta.',
   'settings.events': 'Eventos recientes',
   'settings.noEvents': 'Aún no hay eventos.',
+  'settings.incomplete': 'Casi listo: complete la configuración de abajo y guárdela para activar el módulo en su CRM.',
   'state.pending': 'Registro sin confirmar',
   'state.active': 'Activo',
   'state.inactive': 'Desactivado en el CRM',

@@ -64,6 +64,7 @@ export const ru: Messages = {
   'settings.disconnected': 'Модуль отключён от вашего аккаунта.',
   'settings.events': 'Последние события',
   'settings.noEvents': 'Событий пока нет.',
+  'settings.incomplete': 'Почти готово: заполните настройки ниже и сохраните их, чтобы модуль включился в вашей CRM.',
   'state.pending': 'Регистрация не подтверждена',
   'state.active': 'Активен',
   'state.inactive': 'Выключен в CRM',

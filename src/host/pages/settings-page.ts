@@ -48,6 +48,7 @@ export function settingsPage(page: PageContext, input: SettingsPageInput): strin
   return layout(page, title, html`
 <header class="page"><img src="${module.logo}" alt=""><h1>${title}</h1></header>
 ${input.notice ? html`<p class="alert ok" role="status">${translate(locale, NOTICE_KEY[input.notice])}</p>` : ''}
+${connection.state === 'pending' && settings.length > 0 ? html`<p class="alert" role="status" data-incomplete>${translate(locale, 'settings.incomplete')}</p>` : ''}
 <dl>
 <dt>${translate(locale, 'settings.account')}</dt><dd>${connection.accountUrl}</dd>
 <dt>${translate(locale, 'settings.state')}</dt><dd><span class="state state-${connection.state}" data-state="${connection.state}">${translate(locale, `state.${connection.state}`)}</span></dd>

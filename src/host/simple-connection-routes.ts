@@ -1,0 +1,50 @@
+/**
+ * The simple connection's HTTP side (PROTOCOL §13): the config and register endpoints the CRM calls server to
+ * server, and the exchange of a login ticket for the settings page's session. The flow itself is in
+ * `src/connect/simple-connection.ts`; these handlers only translate.
+ * @module
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { SimpleConnection } from '../connect/simple-connection.js';
+import { ErrorCode } from '../errors.js';
+import { errorMessage } from '../i18n/index.js';
+import type { Query } from './form.js';
+import { messagePage } from './pages/layout.js';
+import type { HostContext } from './plugin.js';
+import { endSession, startSession } from './session.js';
+
+/** Registers `GET paths.simpleConfig` and `POST paths.simpleRegister`. No CSRF: the CRM calls them, not a browser. */
+export async function simpleConnectionRoutes(app: FastifyInstance, host: HostContext, simple: SimpleConnection): Promise<void> {
+  const { paths } = host.kit.module;
+
+  app.get(paths.simpleConfig, async (_request, reply) => reply.header('cache-control', 'no-store').send(simple.config()));
+
+  app.post(paths.simpleRegister, async (request, reply) => {
+    const outcome = await simple.register(request.body ?? {}, host.locale(request));
+    if (!outcome.ok) request.log.warn({ status: outcome.status, code: outcome.code }, 'simple connection refused');
+    return reply.code(outcome.status).header('cache-control', 'no-store').send(outcome.body);
+  });
+}
+
+/**
+ * `GET settings?ticket=…`: a valid, unexpired, unused ticket becomes the session cookie, then a redirect to the
+ * clean settings URL, so the ticket leaves the address bar at once. Anything else: the localized "session
+ * missing" page (401), the same for every reason so the page tells an attacker nothing.
+ */
+export async function exchangeLoginTicket(host: HostContext, request: FastifyRequest, reply: FastifyReply, ticket: string) {
+  const redemption = host.simple ? await host.simple.redeemTicket(ticket) : ({ ok: false, reason: 'malformed' } as const);
+  if (!redemption.ok) {
+    request.log.warn({ reason: redemption.reason }, 'settings: login ticket refused');
+    endSession(reply, host.session);
+    const locale = host.locale(request);
+    return reply
+      .code(401)
+      .type('text/html')
+      .header('cache-control', 'no-store')
+      .send(messagePage(host.page(request, locale), errorMessage(locale, ErrorCode.SessionMissing)));
+  }
+  startSession(reply, redemption.connection.id, host.session);
+  request.log.info({ connectionId: redemption.connection.id }, 'settings opened with a login ticket');
+  const lang = (request.query as Query).lang;
+  return reply.redirect(`${host.at(host.kit.module.paths.settings)}${lang ? `?lang=${encodeURIComponent(lang)}` : ''}`, 303);
+}
