@@ -38,7 +38,7 @@ export interface KyselyConnectionStoreOptions {
    * Optional synchronous executor on the same database, used for the hot single-statement queries when it accepts
    * them (returns rows) and skipped when it returns `undefined`. `openConnectionStore` passes one for SQLite.
    */
-  readonly directQuery?: (sql: string, parameters: readonly unknown[]) => unknown[] | undefined;
+  readonly directQuery?: (sql: string, parameters: readonly unknown[], single?: boolean) => unknown[] | undefined;
   /** When true (default), `close()` destroys `db`. */
   readonly ownsDb?: boolean;
 }
@@ -132,7 +132,7 @@ export class KyselyConnectionStore implements ConnectionStore {
     const hashes = this.sealer.lookupHashes(clientId);
     const rows = await this.#run(async () =>
       hashes.length === 1 && this.#byHash
-        ? this.#execute(this.#byHash({ hash: hashes[0] as string }))
+        ? this.#execute(this.#byHash({ hash: hashes[0] as string }), true)
         : this.db.selectFrom(T).selectAll().where('client_id_hash', 'in', hashes).execute(),
     );
     for (const row of rows) {
@@ -145,7 +145,7 @@ export class KyselyConnectionStore implements ConnectionStore {
 
   async findById(id: string): Promise<Connection | undefined> {
     const row = await this.#run(async () =>
-      this.#byId ? (await this.#execute(this.#byId({ id })))[0] : this.db.selectFrom(T).selectAll().where('id', '=', id).executeTakeFirst(),
+      this.#byId ? (await this.#execute(this.#byId({ id }), true))[0] : this.db.selectFrom(T).selectAll().where('id', '=', id).executeTakeFirst(),
     );
     return row && this.#toConnection(row);
   }
@@ -255,7 +255,7 @@ export class KyselyConnectionStore implements ConnectionStore {
       // Fast path: one precompiled statement, no transaction, when nothing else must commit with it.
       const run = this.#updateTemplate(Object.keys(set) as (keyof Row)[]);
       if (run) {
-        const row = await this.#run(async () => (await this.#execute(run({ ...set, id, expectedVersion })))[0]);
+        const row = await this.#run(async () => (await this.#execute(run({ ...set, id, expectedVersion }), true))[0]);
         if (row) return this.#toConnection(row);
         const current = await this.#run(() => this.db.selectFrom(T).select('version').where('id', '=', id).executeTakeFirst());
         if (!current) throw new ConnectionNotFoundError(`No connection with id ${id}`);
@@ -329,8 +329,8 @@ export class KyselyConnectionStore implements ConnectionStore {
   }
 
   /** Runs a precompiled query, directly when the dialect allows it, else through Kysely. */
-  async #execute(query: CompiledQuery<Row>): Promise<Row[]> {
-    const rows = this.#direct?.(query.sql, query.parameters);
+  async #execute(query: CompiledQuery<Row>, single = false): Promise<Row[]> {
+    const rows = this.#direct?.(query.sql, query.parameters, single);
     return rows ? (rows as Row[]) : (await this.db.executeQuery(query)).rows;
   }
 

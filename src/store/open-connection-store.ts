@@ -75,7 +75,13 @@ interface SqliteDatabaseSlice {
   prepare(sql: string): unknown;
 }
 
-async function sqliteDialect(file: string): Promise<SqliteDialect> {
+/**
+ * Runs a compiled statement synchronously when no transaction is open; `undefined` means "use Kysely".
+ * `single`: the statement yields at most one row (a lookup or update by a unique key).
+ */
+export type DirectQuery = (sql: string, parameters: readonly unknown[], single?: boolean) => unknown[] | undefined;
+
+async function sqliteDialect(file: string): Promise<{ dialect: SqliteDialect; direct: DirectQuery }> {
   const { default: Database } = await import('better-sqlite3');
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const raw = new Database(file);
@@ -83,24 +89,37 @@ async function sqliteDialect(file: string): Promise<SqliteDialect> {
   raw.pragma('synchronous = NORMAL');
   raw.pragma('busy_timeout = 5000');
   raw.pragma('foreign_keys = ON');
-  const statements = new Map<string, unknown>();
+  const statements = new Map<string, import('better-sqlite3').Statement>();
+  const prepare = (sqlText: string) => {
+    let statement = statements.get(sqlText);
+    if (statement === undefined) {
+      if (statements.size >= STATEMENT_CACHE_LIMIT) statements.clear();
+      statement = raw.prepare(sqlText);
+      statements.set(sqlText, statement);
+    }
+    return statement;
+  };
+  const direct: DirectQuery = (sqlText, parameters, single) => {
+    // better-sqlite3 runs a statement to completion synchronously, so outside a transaction nothing is half-done
+    // on the connection and running here is the same as queueing behind Kysely's mutex, minus its promise hops.
+    // Inside a transaction (opened by a Kysely `transaction()` that is awaiting), defer to Kysely, which waits.
+    if (raw.inTransaction) return undefined;
+    const statement = prepare(sqlText);
+    if (!statement.reader) return (statement.run(...parameters), []);
+    if (!single) return statement.all(...parameters);
+    const row = statement.get(...parameters);
+    return row === undefined ? [] : [row];
+  };
   const database: SqliteDatabaseSlice = {
     close: () => raw.close(),
     prepare(text: string) {
       // Kysely opens transactions with a plain `begin` (deferred). A deferred transaction that reads and then writes
       // fails with SQLITE_BUSY when another process (the CLI's `keys rotate`) wrote meanwhile; `begin immediate`
       // takes the write lock up front and waits up to busy_timeout instead.
-      const sqlText = text === 'begin' ? 'begin immediate' : text;
-      let statement = statements.get(sqlText);
-      if (statement === undefined) {
-        if (statements.size >= STATEMENT_CACHE_LIMIT) statements.clear();
-        statement = raw.prepare(sqlText);
-        statements.set(sqlText, statement);
-      }
-      return statement;
+      return prepare(text === 'begin' ? 'begin immediate' : text);
     },
   };
-  return new SqliteDialect({ database: database as ConstructorParameters<typeof SqliteDialect>[0]['database'] });
+  return { dialect: new SqliteDialect({ database: database as ConstructorParameters<typeof SqliteDialect>[0]['database'] }), direct };
 }
 
 async function postgresDialect(url: string, schema: string | undefined, poolMax: number): Promise<PostgresDialect> {
@@ -109,7 +128,11 @@ async function postgresDialect(url: string, schema: string | undefined, poolMax:
     const setup = new pg.Client({ connectionString: url });
     await setup.connect();
     try {
-      await setup.query(`create schema if not exists "${schema}"`);
+      await setup.query(`create schema if not exists "${schema}"`).catch((error: { code?: string }) => {
+        // Two processes creating the schema at once: `if not exists` is not atomic in PostgreSQL, and the loser
+        // gets a unique violation (23505) or duplicate_schema (42P06). The schema exists either way.
+        if (error.code !== '23505' && error.code !== '42P06') throw error;
+      });
     } finally {
       await setup.end();
     }
@@ -126,11 +149,16 @@ async function postgresDialect(url: string, schema: string | undefined, poolMax:
 }
 
 /** Opens a Kysely instance over the store's tables for `options` (no migration, no keyring). */
-export async function openStoreDatabase(options: StoreDatabaseOptions = {}): Promise<{ db: Kysely<StoreDatabase>; dialect: StoreDialect }> {
+export async function openStoreDatabase(
+  options: StoreDatabaseOptions = {},
+): Promise<{ db: Kysely<StoreDatabase>; dialect: StoreDialect; directQuery?: DirectQuery }> {
   const target = resolveStoreTarget(options);
   try {
-    const dialect =
-      target.dialect === 'sqlite' ? await sqliteDialect(target.file) : await postgresDialect(target.url, target.schema, options.poolMax ?? 10);
+    if (target.dialect === 'sqlite') {
+      const { dialect, direct } = await sqliteDialect(target.file);
+      return { db: new Kysely<StoreDatabase>({ dialect }), dialect: 'sqlite', directQuery: direct };
+    }
+    const dialect = await postgresDialect(target.url, target.schema, options.poolMax ?? 10);
     return { db: new Kysely<StoreDatabase>({ dialect }), dialect: target.dialect };
   } catch (error) {
     throw classifyStoreError(error);
@@ -147,7 +175,7 @@ export async function openStoreDatabase(options: StoreDatabaseOptions = {}): Pro
  */
 export async function openConnectionStore(options: OpenConnectionStoreOptions): Promise<KyselyConnectionStore> {
   const keyring = typeof options.keyring === 'string' ? parseKeyring(options.keyring) : options.keyring;
-  const { db, dialect } = await openStoreDatabase(options);
+  const { db, dialect, directQuery } = await openStoreDatabase(options);
   try {
     if (options.migrate ?? true) await migrateToLatest(db);
   } catch (error) {
@@ -158,6 +186,7 @@ export async function openConnectionStore(options: OpenConnectionStoreOptions): 
     db,
     dialect,
     keyring,
+    ...(directQuery ? { directQuery } : {}),
     ...(options.now ? { now: options.now } : {}),
     ...(options.openCacheSize === undefined ? {} : { openCacheSize: options.openCacheSize }),
   });

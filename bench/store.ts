@@ -1,0 +1,210 @@
+/**
+ * Connection store throughput and memory.
+ *
+ * 1. ops/s of one "op" = `findByClientId` (HMAC + indexed select + opening the sealed fields) followed by a state
+ *    `update` (optimistic, one statement), sequential, on SQLite; the same on PostgreSQL beside it when reachable.
+ *    Baseline: the same select + update with raw better-sqlite3 prepared statements (no Kysely, no sealing) on the same
+ *    file. Store and baseline run in interleaved rounds so machine noise hits both alike. Target: ≥ 20,000 ops/s.
+ * 2. RSS of a fresh child process that opens a SQLite store holding 100,000 connections and serves random lookups
+ *    plus updates for a few seconds (peak RSS sampled during the run). Target: < 150 MB.
+ *
+ * Bounded: about 30-40 s in all. Run: npx tsx bench/store.ts [rounds] [msPerRound]
+ * Env: DATABASE_URL_TEST (PostgreSQL, default postgres://postgres@127.0.0.1:5432/test), BENCH_ROWS (default 100000).
+ */
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { generateKeyEntry, openConnectionStore, type KyselyConnectionStore } from '../src/store/index.js';
+
+const ROUNDS = Number(process.argv[2] ?? 5);
+const MS_PER_ROUND = Number(process.argv[3] ?? 1000);
+const CONNECTIONS = 1000;
+const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
+const PG_URL = process.env.DATABASE_URL_TEST ?? 'postgres://postgres@127.0.0.1:5432/test';
+const STATES = ['active', 'inactive'] as const;
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+}
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+/** Runs `op` for `ms` milliseconds, sequentially; returns ops/s. */
+async function timed(ms: number, op: (i: number) => Promise<void> | void): Promise<number> {
+  const started = performance.now();
+  let done = 0;
+  while (performance.now() - started < ms) {
+    for (let k = 0; k < 100; k += 1) await op(done++);
+  }
+  return done / ((performance.now() - started) / 1000);
+}
+
+async function seed(store: KyselyConnectionStore, count: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const clientId = randomUUID();
+    await store.saveConnect({
+      moduleCode: 'bench',
+      accountUrl: `https://shop-${i}.retailcrm.test`,
+      apiKey: `key-${randomUUID()}`,
+      settings: { n: i },
+      apiVersion: '5',
+      scopes: ['integration_read'],
+      newClientId: clientId,
+    });
+    ids.push(clientId);
+  }
+  return ids;
+}
+
+function storeOp(store: KyselyConnectionStore, clientIds: readonly string[]) {
+  return async (i: number) => {
+    const found = await store.findByClientId(clientIds[(i * 7919) % clientIds.length] as string);
+    if (!found) throw new Error('lookup missed');
+    await store.update(found.id, found.version, { state: STATES[i % 2] as 'active' | 'inactive' });
+  };
+}
+
+async function throughput(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'rcmk-bench-'));
+  const file = join(dir, 'store.sqlite');
+  const keyring = generateKeyEntry('bench');
+  try {
+    const store = await openConnectionStore({ databaseUrl: `sqlite:${file}`, keyring });
+    const clientIds = await seed(store, CONNECTIONS);
+    const hashes = clientIds.map((id) => store.sealer.lookupHash(id));
+
+    const raw = new Database(file);
+    raw.pragma('journal_mode = WAL');
+    raw.pragma('synchronous = NORMAL');
+    const select = raw.prepare('select * from rcmk_connections where client_id_hash = ?');
+    const update = raw.prepare('update rcmk_connections set state = ?, updated_at = ?, version = version + 1 where id = ? and version = ? returning *');
+    const baselineOp = (i: number) => {
+      const row = select.get(hashes[(i * 7919) % hashes.length]) as { id: string; version: number };
+      update.get(STATES[i % 2], new Date().toISOString(), row.id, row.version);
+    };
+
+    await timed(300, storeOp(store, clientIds)); // warm-up (JIT, statement cache, seal cache)
+    await timed(300, baselineOp);
+    const storeRounds: number[] = [];
+    const baseRounds: number[] = [];
+    for (let r = 0; r < ROUNDS; r += 1) {
+      storeRounds.push(await timed(MS_PER_ROUND, storeOp(store, clientIds)));
+      baseRounds.push(await timed(MS_PER_ROUND, baselineOp));
+    }
+    raw.close();
+    await store.close();
+    const s = median(storeRounds);
+    const b = median(baseRounds);
+    console.log(`find-by-clientId + state update, sequential, ${CONNECTIONS} connections, ${ROUNDS} rounds × ${MS_PER_ROUND} ms`);
+    console.log(`  SQLite store:     ${fmt(s)} ops/s median (rounds: ${storeRounds.map(fmt).join(', ')})  target ≥ 20,000: ${s >= 20_000 ? 'met' : 'NOT met'}`);
+    console.log(`  raw better-sqlite3 baseline (no Kysely, no sealing): ${fmt(b)} ops/s median (rounds: ${baseRounds.map(fmt).join(', ')})`);
+    console.log(`  store / baseline: ${(s / b).toFixed(2)}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  const schema = `rcmk_bench_${process.pid}`;
+  let pgStore: KyselyConnectionStore | undefined;
+  try {
+    pgStore = await openConnectionStore({ databaseUrl: PG_URL, postgresSchema: schema, keyring });
+    const clientIds = await seed(pgStore, CONNECTIONS);
+    await timed(300, storeOp(pgStore, clientIds));
+    const rounds: number[] = [];
+    for (let r = 0; r < ROUNDS; r += 1) rounds.push(await timed(MS_PER_ROUND, storeOp(pgStore, clientIds)));
+    console.log(`  PostgreSQL store: ${fmt(median(rounds))} ops/s median (rounds: ${rounds.map(fmt).join(', ')}), pool of 10, same machine`);
+  } catch (error) {
+    console.log(`  PostgreSQL store: skipped (${(error as Error).message})`);
+  } finally {
+    if (pgStore) {
+      await pgStore.db.schema.dropSchema(schema).ifExists().cascade().execute();
+      await pgStore.close();
+    }
+  }
+}
+
+/** Child: seed `ROWS` connections into `file` quickly (sealed exactly as the store does, in batched transactions). */
+async function childSeed(file: string): Promise<void> {
+  const store = await openConnectionStore({ databaseUrl: `sqlite:${file}`, keyring: process.env.MODULE_SECRET_KEYS ?? '' });
+  const now = new Date().toISOString();
+  const batch = 1000;
+  for (let start = 0; start < ROWS; start += batch) {
+    const rows = Array.from({ length: Math.min(batch, ROWS - start) }, (_, k) => {
+      const i = start + k;
+      const id = randomUUID();
+      const clientId = `client-${i}`;
+      return {
+        id,
+        module_code: 'bench',
+        account_url: `https://shop-${i}.retailcrm.test`,
+        client_id_hash: store.sealer.lookupHash(clientId),
+        client_id_sealed: store.sealer.seal(clientId, id, 'clientId'),
+        api_key_sealed: store.sealer.seal(`key-${randomUUID()}`, id, 'apiKey'),
+        key_id: store.sealer.sealingKeyId,
+        settings: JSON.stringify({ n: i, note: 'some module settings of a typical size' }),
+        state: 'active',
+        active: 1,
+        freeze: 0,
+        api_version: '5',
+        scopes: JSON.stringify(['integration_read', 'integration_write']),
+        created_at: now,
+        updated_at: now,
+        version: 1,
+      };
+    });
+    await store.db.transaction().execute((trx) => trx.insertInto('rcmk_connections').values(rows).execute());
+  }
+  await store.close();
+}
+
+/** Child: open the seeded store and serve random lookups + updates for a few seconds; print peak RSS. */
+async function childServe(file: string): Promise<void> {
+  const baseline = process.memoryUsage().rss;
+  const store = await openConnectionStore({ databaseUrl: `sqlite:${file}`, keyring: process.env.MODULE_SECRET_KEYS ?? '' });
+  let peak = process.memoryUsage().rss;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 50);
+  const count = Number((await store.db.selectFrom('rcmk_connections').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+  const ops = await timed(4000, async (i) => {
+    const found = await store.findByClientId(`client-${(i * 7919) % ROWS}`);
+    if (!found) throw new Error('lookup missed');
+    if (i % 4 === 0) await store.update(found.id, found.version, { state: STATES[i % 2] as 'active' | 'inactive' });
+  });
+  clearInterval(sampler);
+  peak = Math.max(peak, process.memoryUsage().rss);
+  await store.close();
+  console.log(JSON.stringify({ count, ops, peak, baseline }));
+}
+
+async function memory(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'rcmk-bench-rss-'));
+  const file = join(dir, 'store.sqlite');
+  const self = fileURLToPath(import.meta.url);
+  const env = { ...process.env, MODULE_SECRET_KEYS: generateKeyEntry('bench') };
+  try {
+    const started = performance.now();
+    execFileSync(process.execPath, ['--import', 'tsx', self, '--child-seed', file], { env, stdio: 'inherit' });
+    const seeded = (performance.now() - started) / 1000;
+    const out = execFileSync(process.execPath, ['--import', 'tsx', self, '--child-serve', file], { env, encoding: 'utf8' });
+    const { count, ops, peak, baseline } = JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as Record<string, number>;
+    const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
+    console.log(`RSS with ${fmt(count ?? 0)} stored connections (seeded in ${seeded.toFixed(1)} s), fresh process serving random lookups (+ an update every 4th) for 4 s:`);
+    console.log(`  peak RSS ${mb(peak ?? 0)} MB (process at start ${mb(baseline ?? 0)} MB, tsx loader included), ${fmt(ops ?? 0)} ops/s  target < 150 MB: ${(peak ?? Infinity) < 150 * 1024 * 1024 ? 'met' : 'NOT met'}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const [mode, file] = process.argv.slice(2);
+if (mode === '--child-seed' && file) await childSeed(file);
+else if (mode === '--child-serve' && file) await childServe(file);
+else {
+  await throughput();
+  await memory();
+}
