@@ -18,6 +18,7 @@ export type {
   SettingField,
   SettingInput,
   SettingsDefinition,
+  SimpleConnectionDefinition,
 } from './connect/module-definition.js';
 export type * from './connect/hooks.js';
 export { startModule, cookieSecretsFrom, type RunningModule, type StartModuleOptions } from './host/start-module.js';
@@ -28,6 +29,13 @@ export { redactingSerializers, redactUrl } from './host/security.js';
 export { createConnectKit, type ComposedConnectKit, type ConnectKitOptions } from './connect/create-connect-kit.js';
 export { connectAccount, type ConnectRequest, type ConnectResult } from './connect/connect-account.js';
 export { handleActivityCallback, type CallbackOutcome } from './connect/activity.js';
+export {
+  createSimpleConnection,
+  type RegisterOutcome,
+  type SimpleConnection,
+  type SimpleConnectionOptions,
+  type TicketRedemption,
+} from './connect/simple-connection.js';
 export { changeApiKey, changeSettings, disconnect, type ManageResult } from './connect/manage-connection.js';
 export { checkApiVersion, checkRights, missingRights } from './connect/checks.js';
 export { registrationPayload, defaultRedirectAfterConnect } from './connect/registration.js';

@@ -20,7 +20,10 @@ import { safeEqual } from '../store/seal.js';
 import type { Connection } from '../store/types.js';
 import { accountUrlFailure, establishConnection } from './connect-account.js';
 import type { ConnectKit } from './kit.js';
-import { deriveKey, issueLoginTicket, LOGIN_TICKET_TTL_MS, verifyLoginTicket } from './login-ticket.js';
+import { deriveKey, issueLoginTicket, verifyLoginTicket } from './login-ticket.js';
+
+/** How long a ticket's claim outlives the ticket, covering clock skew between instances. */
+const CLAIM_MARGIN_MS = 15 * 60 * 1000;
 
 /** `GET configUrl`'s answer (PROTOCOL §13.3). */
 export interface SimpleConfigReply {
@@ -131,12 +134,11 @@ export function createSimpleConnection(kit: ConnectKit, options: SimpleConnectio
       const check = verifyLoginTicket(ticketKey, ticket, now());
       if (!check.ok) return check;
       const claim = `ticket:${createHmac('sha256', ticketClaimKey).update(check.nonce).digest('base64url')}`;
-      // Kept a minute past expiry: after that the ticket is refused for its age before it gets here.
-      if (!(await claimOnce(claim, new Date(check.expiresAt.getTime() + 60_000)))) return { ok: false, reason: 'replayed' };
+      // Kept well past expiry (clock skew between instances): after that the ticket is refused for its age first.
+      if (!(await claimOnce(claim, new Date(check.expiresAt.getTime() + CLAIM_MARGIN_MS)))) return { ok: false, reason: 'replayed' };
       const connection = await store.findById(check.connectionId);
       return connection ? { ok: true, connection } : { ok: false, reason: 'unknown' };
     },
   });
 }
 
-export { LOGIN_TICKET_TTL_MS };
