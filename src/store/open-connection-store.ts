@@ -39,7 +39,7 @@ export interface OpenConnectionStoreOptions extends StoreDatabaseOptions {
   readonly migrate?: boolean;
   /** Clock for timestamps; default `() => new Date()`. */
   readonly now?: () => Date;
-  /** Opened secrets kept in memory for hot rows; default 10,000, 0 = off. */
+  /** Opened secrets kept in memory for hot rows; default 1,000 connections, 0 = off. */
   readonly openCacheSize?: number;
 }
 

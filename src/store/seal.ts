@@ -30,9 +30,10 @@ interface DerivedKeys {
 
 export interface SealerOptions {
   /**
-   * How many opened values to remember, keyed by the exact sealed text, row id and field (a sealed text opens to one
-   * plaintext only, so a hit is as good as opening), and how many clientIds' lookup hashes. Spares two AES-GCM opens
-   * and the HMACs per read of a hot row. Default 10,000; 0 turns both off.
+   * How many rows' opened secrets, and how many clientIds' lookup hashes, to keep in memory. A row's entry is used
+   * only while its sealed text is unchanged (a sealed text opens to one plaintext only, so a hit is as good as
+   * opening); it spares two AES-GCM opens and the HMACs per read of a hot connection. Default 1,000; 0 turns it off.
+   * Under uniformly random access to far more connections than this, it only churns: turn it off there.
    */
   readonly openCacheSize?: number;
 }
@@ -64,10 +65,24 @@ function aad(keyId: string, rowId: string, field: SealedField): Buffer {
 
 /** Makes a sealer over `keyring`; derived keys are computed here, once. */
 export function createSealer(keyring: Keyring, options: SealerOptions = {}): Sealer {
-  const cacheSize = Math.max(0, Math.floor(options.openCacheSize ?? 10_000));
-  const opened = new Map<string, string>();
+  const cacheSize = Math.max(0, Math.floor(options.openCacheSize ?? 1_000));
+  // Per field: row id → [sealed text, plaintext]. Keyed by the short row id, so a lookup builds no string.
+  const opened: Record<SealedField, Map<string, readonly [string, string]>> = { apiKey: new Map(), clientId: new Map() };
   // clientId → its lookup hashes: the same clientId arrives with every callback of its account.
   const hashes = new Map<string, string[]>();
+  // Admission: while most lookups hit, every miss is cached; when access is spread over far more connections than
+  // fit (most lookups miss), only about 1 miss in 16 is, so the cache does not churn the heap for nothing.
+  let lookups = 0;
+  let hits = 0;
+  const count = (hit: boolean): void => {
+    lookups += 1;
+    if (hit) hits += 1;
+    if (lookups >= 4096) {
+      lookups >>= 1;
+      hits >>= 1;
+    }
+  };
+  const admit = (): boolean => hits * 2 >= lookups || Math.random() < 1 / 16;
   const derived = new Map<string, DerivedKeys>();
   for (const id of keyring.ids) {
     const key = keyring.key(id);
@@ -82,10 +97,11 @@ export function createSealer(keyring: Keyring, options: SealerOptions = {}): Sea
     return new SealBrokenError(`Cannot open the sealed ${field}: ${message}`, cause === undefined ? undefined : { cause });
   }
 
-  function remember(cacheKey: string, plaintext: string): void {
+  function remember(field: SealedField, rowId: string, sealed: string, plaintext: string): void {
+    const map = opened[field];
     // Oldest-first eviction (a Map keeps insertion order): cheap, and enough to keep a hot set.
-    if (opened.size >= cacheSize) opened.delete(opened.keys().next().value as string);
-    opened.set(cacheKey, plaintext);
+    if (map.size >= cacheSize && !map.has(rowId)) map.delete(map.keys().next().value as string);
+    map.set(rowId, [sealed, plaintext]);
   }
 
   function openUncached(sealed: string, rowId: string, field: SealedField): string {
@@ -116,16 +132,19 @@ export function createSealer(keyring: Keyring, options: SealerOptions = {}): Sea
       cipher.setAAD(aad(sealingKeyId, rowId, field));
       const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final(), cipher.getAuthTag()]);
       const sealed = `${FORMAT}.${sealingKeyId}.${nonce.toString('base64url')}.${body.toString('base64url')}`;
-      if (cacheSize > 0) remember(`${field}\0${rowId}\0${sealed}`, plaintext);
+      if (cacheSize > 0) remember(field, rowId, sealed, plaintext);
       return sealed;
     },
     open(sealed: string, rowId: string, field: SealedField): string {
       if (cacheSize === 0) return openUncached(sealed, rowId, field);
-      const cacheKey = `${field}\0${rowId}\0${sealed}`;
-      const hit = opened.get(cacheKey);
-      if (hit !== undefined) return hit;
+      const hit = opened[field].get(rowId);
+      if (hit !== undefined && hit[0] === sealed) {
+        count(true);
+        return hit[1];
+      }
+      count(false);
       const plaintext = openUncached(sealed, rowId, field);
-      remember(cacheKey, plaintext);
+      if (admit()) remember(field, rowId, sealed, plaintext);
       return plaintext;
     },
     keyIdOf(sealed: string): string | undefined {
@@ -141,7 +160,7 @@ export function createSealer(keyring: Keyring, options: SealerOptions = {}): Sea
       const hit = cacheSize > 0 ? hashes.get(clientId) : undefined;
       if (hit) return hit;
       const computed = keyIds.map((id) => createHmac('sha256', (derived.get(id) as DerivedKeys).lookup).update(clientId, 'utf8').digest('base64url'));
-      if (cacheSize > 0) {
+      if (cacheSize > 0 && admit()) {
         if (hashes.size >= cacheSize) hashes.delete(hashes.keys().next().value as string);
         hashes.set(clientId, Object.freeze(computed) as string[]);
       }
