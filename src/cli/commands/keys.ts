@@ -1,0 +1,63 @@
+/**
+ * `retailcrm-module-kit keys generate|rotate`: keyring entries for `MODULE_SECRET_KEYS`, and re-sealing every stored
+ * connection with the keyring's newest (last) key, online.
+ * @see docs/store.md ("Rotating keys")
+ * @module
+ */
+import { generateKeyEntry, KEYRING_ENV, loadKeyring } from '../../store/keyring.js';
+import { openConnectionStore } from '../../store/open-connection-store.js';
+import { rotateKeys } from '../../store/rotate-keys.js';
+import { CliUsageError, type CliCommand } from '../cli-command.js';
+import { isProduction, type StoreFlags } from '../store-from-env.js';
+
+function positiveInt(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) throw new CliUsageError(`${name} must be a positive whole number, got "${value}"`);
+    return n;
+  };
+}
+
+export const keysCommand: CliCommand = {
+  register(program, io) {
+    const group = program.command('keys').description(`Manage the keyring (${KEYRING_ENV}) that seals API keys and clientIds`);
+
+    group
+      .command('generate')
+      .description(`Print a new keyring entry "<id>:<base64 key>"; append it (comma-separated) to ${KEYRING_ENV}`)
+      .option('--id <id>', 'key id (A-Z a-z 0-9 _ -, up to 32); default k<UTC date and time>')
+      .action((flags: { id?: string }) => {
+        // Printing the key is the purpose of this command; nothing else in the kit ever prints key material.
+        io.out(generateKeyEntry(flags.id));
+      });
+
+    group
+      .command('rotate')
+      .description(`Re-seal every connection with the last key of ${KEYRING_ENV}, online; repeat until nothing is left`)
+      .option('--database <url>', 'postgres://… or a SQLite file (default: DATABASE_URL, else <data-dir>/module.sqlite)')
+      .option('--data-dir <dir>', 'where the development database and keyring live', '.data')
+      .option('--batch-size <n>', 'rows read per batch', positiveInt('--batch-size'), 500)
+      .action(async (flags: StoreFlags & { batchSize: number }) => {
+        const { keyring } = loadKeyring({ production: isProduction(), dataDir: flags.dataDir });
+        const databaseUrl = flags.database ?? process.env.DATABASE_URL;
+        const store = await openConnectionStore({ keyring, dataDir: flags.dataDir, migrate: false, ...(databaseUrl ? { databaseUrl } : {}) });
+        try {
+          io.out(`Sealing with key "${keyring.sealingKeyId}" (keyring: ${keyring.ids.join(', ')}).`);
+          const result = await rotateKeys(store, keyring, {
+            batchSize: flags.batchSize,
+            onProgress: (p) => io.out(`  … ${p.scanned} examined, ${p.resealed} re-sealed`),
+          });
+          io.out(`Re-sealed ${result.resealed} of ${result.scanned} connections; ${result.current} now sealed by "${result.sealingKeyId}".`);
+          if (result.skipped > 0) io.out(`${result.skipped} changed while rotating: run "keys rotate" again.`);
+          if (result.failed.length > 0) {
+            throw new Error(
+              `${result.failed.length} connection(s) could not be opened with this keyring (their key is missing from ${KEYRING_ENV}): ${result.failed.slice(0, 10).join(', ')}${result.failed.length > 10 ? ', …' : ''}`,
+            );
+          }
+          if (result.skipped === 0) io.out('Every connection is sealed by the newest key; older keys can be retired once every instance runs with this keyring.');
+        } finally {
+          await store.close();
+        }
+      });
+  },
+};
