@@ -105,11 +105,11 @@ export interface ConnectionStore {
    * Throws `StoreConflictError` when the version moved; throws `ConnectionNotFoundError` for an unknown id.
    */
   update(id: string, expectedVersion: number, patch: ConnectionPatch, events?: readonly NewEvent[]): Promise<Connection>;
-  /** Appends an event without changing the connection. */
+  /** Appends an event without changing the connection. Throws `ConnectionNotFoundError` for an unknown connection. */
   appendEvent(connectionId: string, event: NewEvent): Promise<void>;
   /** Newest first. */
   listEvents(connectionId: string, limit?: number): Promise<ConnectionEvent[]>;
-  /** Ordered by creation, oldest first. */
+  /** Ordered by creation, oldest first; every connection when no `limit` is given. */
   list(options?: { limit?: number; offset?: number }): Promise<Connection[]>;
   /**
    * Records `claim` as used, atomically across every process sharing the store: `true` the first time, `false` for
