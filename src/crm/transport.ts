@@ -204,6 +204,9 @@ export function createCrmTransport(options: CrmTransportOptions = {}): CrmTransp
     return `${who}|${budget}`;
   };
 
+  /** Budgets shorter than this get a precise timer (see below); longer ones rely on undici's own timeouts. */
+  const PRECISE_TIMER_BELOW_MS = 3000;
+
   async function request(req: CrmHttpRequest): Promise<CrmHttpResponse> {
     const target = { method: req.method, path: req.path };
     const started = performance.now();
@@ -218,6 +221,8 @@ export function createCrmTransport(options: CrmTransportOptions = {}): CrmTransp
     let permit: RateLimitPermit | undefined;
     let bodyTimer: NodeJS.Timeout | undefined;
     let bodyTimedOut = false;
+    let precise: AbortController | undefined;
+    let preciseTimer: NodeJS.Timeout | undefined;
     try {
       if (left() <= 0) throw timedOut();
       if (limiter) {
@@ -243,6 +248,13 @@ export function createCrmTransport(options: CrmTransportOptions = {}): CrmTransp
         body = new URLSearchParams(req.form as Record<string, string>).toString();
       }
       const budget = Math.max(1, Math.ceil(left()));
+      // undici's header and body timeouts tick about every half second: fine for a long budget, too coarse for
+      // a short deadline (a 300 ms deadline fired after ~1 s). Below a few seconds a precise timer aborts instead.
+      if (budget < PRECISE_TIMER_BELOW_MS) {
+        precise = new AbortController();
+        const controller = precise;
+        preciseTimer = setTimeout(() => controller.abort(), budget);
+      }
       const response = await undiciRequest(`${req.accountUrl}${req.path}`, {
         dispatcher: agent,
         method: req.method,
@@ -250,6 +262,7 @@ export function createCrmTransport(options: CrmTransportOptions = {}): CrmTransp
         body,
         headersTimeout: budget,
         bodyTimeout: budget,
+        ...(precise ? { signal: precise.signal } : {}),
       });
       bodyTimer = setTimeout(() => {
         bodyTimedOut = true;
@@ -269,7 +282,7 @@ export function createCrmTransport(options: CrmTransportOptions = {}): CrmTransp
       );
       return result;
     } catch (error) {
-      const failure = bodyTimedOut ? timedOut() : toTransportError(error, target, timedOut);
+      const failure = bodyTimedOut || precise?.signal.aborted ? timedOut() : toTransportError(error, target, timedOut);
       logger?.warn(
         { crm: { method: req.method, path: req.path, account: req.accountUrl, error: failure.code, durationMs: ms(started) } },
         'crm request failed',
@@ -277,6 +290,7 @@ export function createCrmTransport(options: CrmTransportOptions = {}): CrmTransp
       throw failure;
     } finally {
       clearTimeout(bodyTimer);
+      clearTimeout(preciseTimer);
       permit?.release();
     }
   }
