@@ -10,10 +10,10 @@ import { stateFromActivity } from './state.js';
 import { updateConnection } from './update-connection.js';
 
 export type CallbackOutcome =
-  | { readonly status: 200; readonly body: { readonly success: true } }
+  | { readonly status: 200; readonly body: { readonly success: true }; readonly connectionId?: string }
   | { readonly status: 400 | 404; readonly body: { readonly success: false; readonly errorMsg: string } };
 
-const OK: CallbackOutcome = Object.freeze({ status: 200, body: Object.freeze({ success: true }) });
+const SUCCESS = Object.freeze({ success: true } as const);
 
 /** Applies one activity callback. Repeating an identical callback changes nothing. */
 export async function handleActivityCallback(kit: ConnectKit, form: unknown): Promise<CallbackOutcome> {
@@ -47,7 +47,7 @@ export async function handleActivityCallback(kit: ConnectKit, form: unknown): Pr
       kit.logger.error({ err: error, connectionId: updated.id }, 'onActivityChanged failed');
     }
   }
-  return OK;
+  return { status: 200, body: SUCCESS, connectionId: updated.id };
 }
 
 function activityChange(connection: Connection, activity: Activity, kit: ConnectKit) {

@@ -138,7 +138,8 @@ export async function moduleHost(app: FastifyInstance, options: ModuleHostOption
   // The CRM's activity callback (PROTOCOL §11.1): server to server, identified by clientId only.
   app.post(paths.activity, async (request, reply) => {
     const outcome = await handleActivityCallback(kit, request.body ?? {});
-    if (outcome.status !== 200) request.log.warn({ status: outcome.status }, outcome.body.errorMsg);
+    if (outcome.status === 200) request.log.info({ connectionId: outcome.connectionId }, 'activity callback applied');
+    else request.log.warn({ status: outcome.status }, outcome.body.errorMsg);
     return reply.code(outcome.status).send(outcome.body);
   });
 

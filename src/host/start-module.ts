@@ -8,7 +8,7 @@ import { createConnectKit, type ComposedConnectKit } from '../connect/create-con
 import type { FlowLogger } from '../connect/kit.js';
 import type { AnyModuleDefinition } from '../connect/module-definition.js';
 import type { RetryPolicy } from '../crm/retry.js';
-import type { CrmTransport } from '../crm/transport.js';
+import { createCrmTransport, type CrmLogger, type CrmTransport } from '../crm/transport.js';
 import type { AccountUrlPolicyOptions } from '../crm/types.js';
 import { type Keyring, loadKeyring } from '../store/keyring.js';
 import { openConnectionStore } from '../store/open-connection-store.js';
@@ -38,8 +38,8 @@ export interface StartModuleOptions {
   readonly redirectAfterConnect?: (connection: Connection) => string;
   /** Adds the developer's own routes and plugins before the server starts listening. */
   readonly configure?: (app: FastifyInstance) => void | Promise<void>;
-  /** Fastify/pino logging: `false` for none. Default: level `info`. */
-  readonly logger?: boolean | { readonly level: string };
+  /** Fastify/pino logging: `false` for none; a `stream` receives the JSON lines instead of stdout. Default: `info`. */
+  readonly logger?: boolean | { readonly level: string; readonly stream?: NodeJS.WritableStream };
 }
 
 export interface RunningModule {
@@ -59,7 +59,14 @@ export async function startModule(options: StartModuleOptions): Promise<RunningM
     (await openConnectionStore({ keyring: keyring as Keyring, databaseUrl: options.databaseUrl, dataDir: options.dataDir }));
   const logger = options.logger ?? { level: 'info' };
   const app = Fastify({
-    logger: logger === false ? false : { level: logger === true ? 'info' : logger.level, serializers: redactingSerializers },
+    logger:
+      logger === false
+        ? false
+        : {
+            level: logger === true ? 'info' : logger.level,
+            serializers: redactingSerializers,
+            ...(logger !== true && logger.stream ? { stream: logger.stream } : {}),
+          },
     // Behind a proxy the module sees the proxy's address; it does not use client IPs, so nothing to trust.
     trustProxy: false,
   });
@@ -67,7 +74,10 @@ export async function startModule(options: StartModuleOptions): Promise<RunningM
     const kit = createConnectKit({
       module: options.module,
       store,
-      ...(options.transport ? { transport: options.transport } : { accountUrlPolicy: options.accountUrlPolicy ?? {} }),
+      // CRM calls are logged through the app's logger (method, path, status, duration; never the key).
+      transport:
+        options.transport ??
+        createCrmTransport({ accountUrlPolicy: options.accountUrlPolicy ?? {}, logger: app.log as unknown as CrmLogger }),
       ...(options.retry ? { retry: options.retry } : {}),
       ...(options.redirectAfterConnect ? { redirectAfterConnect: options.redirectAfterConnect } : {}),
       logger: app.log as unknown as FlowLogger,
@@ -90,7 +100,7 @@ export async function startModule(options: StartModuleOptions): Promise<RunningM
       kit,
       async close() {
         await app.close();
-        await kit.transport.close();
+        if (!options.transport) await kit.transport.close();
         if (!options.store) await store.close();
       },
     };

@@ -42,7 +42,12 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(overrides: TestModuleInput = {}): Promise<Harness> {
+export interface HarnessOptions {
+  /** Receives the module's JSON log lines (level debug); default: no logging. */
+  readonly logStream?: NodeJS.WritableStream;
+}
+
+export async function startHarness(overrides: TestModuleInput = {}, options: HarnessOptions = {}): Promise<Harness> {
   const emulator = await startEmulator({ port: 0, rateLimit: false });
   const { apiKey } = emulator.createAccount({ name: 'demo' });
   const port = await freePort();
@@ -74,7 +79,7 @@ export async function startHarness(overrides: TestModuleInput = {}): Promise<Har
     accountUrlPolicy: { allowLocal: true },
     cookieSecret: 'a-test-cookie-secret-of-32-characters!',
     retry: rapidRetriesForTests,
-    logger: false,
+    logger: options.logStream ? { level: 'debug', stream: options.logStream } : false,
   });
   return {
     emulator,
