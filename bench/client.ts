@@ -2,7 +2,7 @@
  * Overhead of the CRM client over a bare undici request: `credentials()` (rate limiter off, policy check,
  * guarded connect, classification, zod validation) vs `undici.request` + `JSON.parse` to the same emulator
  * endpoint, in one process and one run, in interleaved rounds so drift affects both alike.
- * Target: ratio ≤ 1.15. Bounded: ROUNDS × CALLS calls per side (defaults 10 × 400), about 10 s in all.
+ * Target: ratio ≤ 1.15. Bounded: ROUNDS × CALLS calls per side (defaults 20 × 400), about 15 s in all.
  *
  * Run: npx tsx bench/client.ts [rounds] [callsPerRound]
  */
@@ -12,7 +12,7 @@ import { Agent, request } from 'undici';
 import { createCrmClient, createCrmTransport, noRetries } from '../src/crm/index.js';
 import { startEmulator } from '../src/emulator/index.js';
 
-const ROUNDS = Number(process.argv[2] ?? 10);
+const ROUNDS = Number(process.argv[2] ?? 20);
 const CALLS = Number(process.argv[3] ?? 400);
 const CONCURRENCY = 4;
 

@@ -208,15 +208,14 @@ export function createCrmTransport(options: CrmTransportOptions = {}): CrmTransp
   const PRECISE_TIMER_BELOW_MS = 3000;
 
   async function request(req: CrmHttpRequest): Promise<CrmHttpResponse> {
-    const target = { method: req.method, path: req.path };
     const started = performance.now();
-    // No AbortSignal on the hot path (creating and listening to one per request cost more than the rest of
-    // the client, see bench/client.ts). The attempt is bounded by undici's headersTimeout and by a plain timer
-    // that destroys the body stream, each set to what is left of requestTimeoutMs and of the call's deadline.
-    const left = (): number => Math.min(requestTimeoutMs - (performance.now() - started), (req.deadlineAt ?? Infinity) - performance.now());
-    const phase = (): 'deadline' | 'request' =>
-      req.deadlineAt !== undefined && req.deadlineAt - started < requestTimeoutMs ? 'deadline' : 'request';
-    const timedOut = (): TimeoutError => new TimeoutError({ ...target, phase: phase(), afterMs: Math.round(performance.now() - started) });
+    // No AbortSignal on the hot path for long budgets (creating and listening to one per request cost more than
+    // the rest of the client, see bench/client.ts). The attempt ends by `until`: the sooner of requestTimeoutMs
+    // and the call's deadline, enforced by undici's timeouts and a plain timer on the body.
+    const bound = req.deadlineAt !== undefined && req.deadlineAt - started < requestTimeoutMs;
+    const until = bound ? (req.deadlineAt as number) : started + requestTimeoutMs;
+    const timedOut = (): TimeoutError =>
+      new TimeoutError({ method: req.method, path: req.path, phase: bound ? 'deadline' : 'request', afterMs: Math.round(performance.now() - started) });
 
     let permit: RateLimitPermit | undefined;
     let bodyTimer: NodeJS.Timeout | undefined;
@@ -224,10 +223,10 @@ export function createCrmTransport(options: CrmTransportOptions = {}): CrmTransp
     let precise: AbortController | undefined;
     let preciseTimer: NodeJS.Timeout | undefined;
     try {
-      if (left() <= 0) throw timedOut();
+      if (until - performance.now() <= 0) throw timedOut();
       if (limiter) {
         const controller = new AbortController();
-        const timer = setTimeout(() => controller.abort(), left());
+        const timer = setTimeout(() => controller.abort(), until - performance.now());
         try {
           permit = await limiter.acquire(limiterKey(req), rateLimits[rateBudgetFor(req.path)], controller.signal);
         } catch (error) {
@@ -247,7 +246,7 @@ export function createCrmTransport(options: CrmTransportOptions = {}): CrmTransp
         headers['content-type'] = 'application/x-www-form-urlencoded; charset=utf-8';
         body = new URLSearchParams(req.form as Record<string, string>).toString();
       }
-      const budget = Math.max(1, Math.ceil(left()));
+      const budget = Math.max(1, Math.ceil(until - performance.now()));
       // undici's header and body timeouts tick about every half second: fine for a long budget, too coarse for
       // a short deadline (a 300 ms deadline fired after ~1 s). Below a few seconds a precise timer aborts instead.
       if (budget < PRECISE_TIMER_BELOW_MS) {
@@ -255,19 +254,22 @@ export function createCrmTransport(options: CrmTransportOptions = {}): CrmTransp
         const controller = precise;
         preciseTimer = setTimeout(() => controller.abort(), budget);
       }
+      // Rounded up to whole seconds (undici's own resolution): a parser keeps its timer when the value repeats,
+      // and re-creates it when it changes, which every call's slightly different remainder would otherwise cause.
+      const coarse = Math.ceil(budget / 1000) * 1000;
       const response = await undiciRequest(`${req.accountUrl}${req.path}`, {
         dispatcher: agent,
         method: req.method,
         headers,
         body,
-        headersTimeout: budget,
-        bodyTimeout: budget,
+        headersTimeout: coarse,
+        bodyTimeout: coarse,
         ...(precise ? { signal: precise.signal } : {}),
       });
       bodyTimer = setTimeout(() => {
         bodyTimedOut = true;
         response.body.destroy();
-      }, Math.max(1, Math.ceil(left())));
+      }, Math.max(1, Math.ceil(until - performance.now())));
       const text = await response.body.text();
       const contentType = headerValue(response.headers['content-type']) ?? '';
       const result: CrmHttpResponse = {
@@ -282,7 +284,8 @@ export function createCrmTransport(options: CrmTransportOptions = {}): CrmTransp
       );
       return result;
     } catch (error) {
-      const failure = bodyTimedOut || precise?.signal.aborted ? timedOut() : toTransportError(error, target, timedOut);
+      const failure =
+        bodyTimedOut || precise?.signal.aborted ? timedOut() : toTransportError(error, { method: req.method, path: req.path }, timedOut);
       logger?.warn(
         { crm: { method: req.method, path: req.path, account: req.accountUrl, error: failure.code, durationMs: ms(started) } },
         'crm request failed',
