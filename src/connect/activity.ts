@@ -3,8 +3,8 @@
  * A hot path: one lookup, at most one write, nothing else awaited before the answer but the store.
  */
 import { type Activity, ActivityCallbackForm } from '../protocol/index.js';
-import type { Connection, NewEvent } from '../store/types.js';
-import type { ConnectKit } from './kit.js';
+import type { Connection, ConnectionState, NewEvent } from '../store/types.js';
+import { type ConnectKit, findOwnByClientId } from './kit.js';
 import { settingsComplete } from './required-settings.js';
 import { stateFromActivity } from './state.js';
 import { updateConnection } from './update-connection.js';
@@ -23,23 +23,23 @@ export async function handleActivityCallback(kit: ConnectKit, form: unknown): Pr
     return { status: 400, body: { success: false, errorMsg: `Invalid or missing fields: ${fields.join(', ')}` } };
   }
   const { clientId, activity, systemUrl } = parsed.data;
-  const connection = await kit.store.findByClientId(clientId);
+  const connection = await findOwnByClientId(kit, clientId);
   if (!connection) return { status: 404, body: { success: false, errorMsg: 'Unknown clientId' } };
 
   const previous: Activity = { active: connection.active, freeze: connection.freeze };
-  let activityChanged = false;
+  const movedTo = await accountMove(kit, connection, systemUrl);
   const updated = await updateConnection(kit.store, connection, (current) => {
     const change = activityChange(current, activity, kit);
-    const urlChange = accountUrlChange(kit, current, systemUrl);
-    activityChanged = change !== undefined;
-    if (!change && !urlChange) return undefined;
-    return {
-      patch: { ...change?.patch, ...urlChange?.patch },
-      events: [...(change ? [change.event] : []), ...(urlChange ? [urlChange.event] : [])],
-    };
+    const move = movedTo && movedTo !== current.accountUrl ? movedTo : undefined;
+    if (!change && !move) return undefined;
+    const events: NewEvent[] = change ? [change.event] : [];
+    if (move) events.push({ type: 'account_url_changed', details: { from: current.accountUrl, to: move } });
+    return { patch: { ...change?.patch, ...(move ? { accountUrl: move } : {}) }, events };
   });
 
-  if (activityChanged && kit.module.hooks.onActivityChanged) {
+  // The hook hears of real changes of the CRM's flags only, not of repeats or of a state kept by the module.
+  const flagsChanged = previous.active !== activity.active || previous.freeze !== activity.freeze;
+  if (flagsChanged && kit.module.hooks.onActivityChanged) {
     try {
       await kit.module.hooks.onActivityChanged({ connection: updated, previous, activity });
     } catch (error) {
@@ -50,10 +50,17 @@ export async function handleActivityCallback(kit: ConnectKit, form: unknown): Pr
   return { status: 200, body: SUCCESS, connectionId: updated.id };
 }
 
-function activityChange(connection: Connection, activity: Activity, kit: ConnectKit) {
+/** The state a connection takes from the CRM's flags, where the module's own knowledge does not override them. */
+function stateFor(connection: Connection, activity: Activity, kit: ConnectKit): ConnectionState {
   // Switching a module on in the CRM does not supply the settings it requires: such a connection stays pending.
-  const state =
-    connection.state === 'pending' && !settingsComplete(kit.module, connection.settings) ? 'pending' : stateFromActivity(activity);
+  if (connection.state === 'pending' && !settingsComplete(kit.module, connection.settings)) return 'pending';
+  // Disconnected by the person stays so until the CRM switches the module on again.
+  if (connection.state === 'disconnected' && !activity.active) return 'disconnected';
+  return stateFromActivity(activity);
+}
+
+function activityChange(connection: Connection, activity: Activity, kit: ConnectKit) {
+  const state = stateFor(connection, activity, kit);
   if (connection.active === activity.active && connection.freeze === activity.freeze && connection.state === state)
     return undefined;
   const event: NewEvent = {
@@ -63,8 +70,12 @@ function activityChange(connection: Connection, activity: Activity, kit: Connect
   return { patch: { active: activity.active, freeze: activity.freeze, state }, event };
 }
 
-/** The CRM reports its current address; adopt it when it moved and passes the URL policy (PROTOCOL §15). */
-function accountUrlChange(kit: ConnectKit, connection: Connection, systemUrl: string | undefined) {
+/**
+ * The CRM reports its current address; adopt it when it moved and passes the URL policy (PROTOCOL §15). An
+ * address that another connection of this module already holds is not adopted (the store keeps one connection
+ * per account), so the activity change itself is still recorded.
+ */
+async function accountMove(kit: ConnectKit, connection: Connection, systemUrl: string | undefined): Promise<string | undefined> {
   if (!systemUrl || systemUrl.replace(/\/+$/, '') === connection.accountUrl) return undefined;
   const check = kit.checkAccountUrl(systemUrl);
   if (!check.ok) {
@@ -72,6 +83,10 @@ function accountUrlChange(kit: ConnectKit, connection: Connection, systemUrl: st
     return undefined;
   }
   if (check.url === connection.accountUrl) return undefined;
-  const event: NewEvent = { type: 'account_url_changed', details: { from: connection.accountUrl, to: check.url } };
-  return { patch: { accountUrl: check.url }, event };
+  const holder = await kit.store.findByAccount(check.url, kit.module.code);
+  if (holder && holder.id !== connection.id) {
+    kit.logger.warn({ connectionId: connection.id, holder: holder.id }, 'activity callback: systemUrl belongs to another connection; not adopted');
+    return undefined;
+  }
+  return check.url;
 }

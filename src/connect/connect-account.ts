@@ -98,6 +98,9 @@ export async function establishConnection(kit: ConnectKit, request: EstablishReq
       newClientId: kit.newClientId(),
     });
     saved = connection;
+    // "First" for the hooks means never activated before: a row created by an attempt that then failed is
+    // still a first connection when a later attempt completes it.
+    const first = created || connection.state === 'pending';
     // Deferred settings the module requires but does not have yet: registered switched off and left `pending`
     // until the person saves them on the settings page (`changeSettings` completes it; docs/simple-connection.md).
     const complete = request.settings !== undefined || settingsComplete(module, settings);
@@ -107,13 +110,28 @@ export async function establishConnection(kit: ConnectKit, request: EstablishReq
         ? { active: true, state: stateFromActivity({ active: true, freeze: current.freeze }) }
         : { active: false, state: 'pending' },
     }));
-    if (complete) await module.hooks.onConnected?.({ connection: registered, crm, created });
-    kit.logger.info({ connectionId: registered.id, created, complete }, 'account connected');
-    return { ok: true, connection: registered, created };
+    if (complete) await runOnConnected(kit, registered, crm, first);
+    kit.logger.info({ connectionId: registered.id, created: first, complete }, 'account connected');
+    return { ok: true, connection: registered, created: first };
   } catch (error) {
     const failure = failureFromError(error, request.locale, kit.logger);
     if (saved) await recordFailure(kit, saved, failure);
     return { ok: false, failure };
+  }
+}
+
+/**
+ * Runs `onConnected`. When it throws, the connection goes back to `pending` (the CRM keeps its registration,
+ * whose clientId we know), so the person sees the failure and the next attempt runs the hook again.
+ */
+export async function runOnConnected(kit: ConnectKit, connection: Connection, crm: CrmClient, created: boolean): Promise<void> {
+  const hook = kit.module.hooks.onConnected;
+  if (!hook) return;
+  try {
+    await hook({ connection, crm, created });
+  } catch (error) {
+    await updateConnection(kit.store, connection, () => ({ patch: { state: 'pending' } }));
+    throw error;
   }
 }
 

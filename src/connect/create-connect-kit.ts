@@ -28,7 +28,6 @@ export interface ConnectKitOptions {
 
 export interface ComposedConnectKit extends ConnectKit {
   readonly transport: CrmTransport;
-  readonly accountUrlPolicy: AccountUrlPolicy;
 }
 
 export function createConnectKit(options: ConnectKitOptions): ComposedConnectKit {

@@ -8,10 +8,11 @@ import { ErrorCode } from '../errors.js';
 import type { AccountUrl } from '../crm/types.js';
 import type { Connection } from '../store/types.js';
 import { checkApiVersion, checkRights } from './checks.js';
-import { checkModuleSettings } from './connect-account.js';
+import { checkModuleSettings, runOnConnected } from './connect-account.js';
 import { type ConnectFailure, failureFromError, failureOf } from './failure.js';
 import type { ConnectKit } from './kit.js';
 import { registrationChanged, registrationPayload } from './registration.js';
+import { settingsComplete } from './required-settings.js';
 import { stateFromActivity } from './state.js';
 import { updateConnection } from './update-connection.js';
 
@@ -32,6 +33,10 @@ export async function changeApiKey(
     const crm = kit.openCrm(connection.accountUrl as AccountUrl, apiKey);
     const apiVersion = await checkApiVersion(crm, kit.module.apiVersion);
     const credentials = await checkRights(crm, kit.module);
+    // Step 4.3 again: settings may depend on what the key can reach (e.g. its stores). Settings a simple
+    // connection has not received yet are not checked; saving them later checks them.
+    if (settingsComplete(kit.module, connection.settings))
+      await checkModuleSettings(kit, crm, credentials, { settings: connection.settings, locale });
     const updated = await updateConnection(kit.store, connection, () => ({
       patch: { apiKey, apiVersion, scopes: credentials.scopes },
       events: [{ type: 'key_changed', details: { scopes: credentials.scopes } }],
@@ -66,7 +71,7 @@ export async function changeSettings(
         : { settings },
       events: [{ type: 'settings_changed', details: { keys: Object.keys(settings), reRegistered: reRegister, completed: completes } }],
     }));
-    if (completes) await kit.module.hooks.onConnected?.({ connection: updated, crm, created: true });
+    if (completes) await runOnConnected(kit, updated, crm, true);
     try {
       await kit.module.hooks.onSettingsChanged?.({ connection: updated, previous: connection.settings, settings });
     } catch (error) {

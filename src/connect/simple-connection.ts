@@ -19,7 +19,7 @@ import { RegisterForm, simpleConnectionToken } from '../protocol/index.js';
 import { safeEqual } from '../store/seal.js';
 import type { Connection } from '../store/types.js';
 import { accountUrlFailure, establishConnection } from './connect-account.js';
-import type { ConnectKit } from './kit.js';
+import { type ConnectKit, findOwnById } from './kit.js';
 import { deriveKey, issueLoginTicket, verifyLoginTicket } from './login-ticket.js';
 
 /** How long a ticket's claim outlives the ticket, covering clock skew between instances. */
@@ -136,7 +136,7 @@ export function createSimpleConnection(kit: ConnectKit, options: SimpleConnectio
       const claim = `ticket:${createHmac('sha256', ticketClaimKey).update(check.nonce).digest('base64url')}`;
       // Kept well past expiry (clock skew between instances): after that the ticket is refused for its age first.
       if (!(await claimOnce(claim, new Date(check.expiresAt.getTime() + CLAIM_MARGIN_MS)))) return { ok: false, reason: 'replayed' };
-      const connection = await store.findById(check.connectionId);
+      const connection = await findOwnById(kit, check.connectionId);
       return connection ? { ok: true, connection } : { ok: false, reason: 'unknown' };
     },
   });

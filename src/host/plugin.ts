@@ -19,7 +19,6 @@ import { handleActivityCallback } from '../connect/activity.js';
 import type { ConnectKit } from '../connect/kit.js';
 import { ConfigError, ErrorCode } from '../errors.js';
 import { errorMessage, type Locale, pickLocale } from '../i18n/index.js';
-import type { AccountUrlPolicy } from '../crm/account-url.js';
 import { connectPage } from './pages/connect-page.js';
 import { type PageContext, messagePage } from './pages/layout.js';
 import { MODULE_CSS } from './pages/styles.js';
@@ -31,8 +30,6 @@ import { type Form, type Query, settingsFrom, text } from './form.js';
 
 export interface ModuleHostOptions {
   readonly kit: ConnectKit;
-  /** The account-URL policy the kit uses; the pages allow framing and form redirects to these CRM hosts. */
-  readonly accountUrlPolicy: AccountUrlPolicy;
   /** Signs the session and CSRF cookies: at least 32 characters. Several: the first signs, all verify. */
   readonly cookieSecret: string | readonly string[];
   /** Mark cookies `Secure`. Default: the module's baseUrl is https. */
@@ -44,6 +41,13 @@ export interface ModuleHostOptions {
 }
 
 const ASSET_CSS_PATH = '/assets/module.css';
+
+/** `errorMsg` of the JSON endpoints' error answers, by status. */
+const JSON_ERRORS: Readonly<Record<number, string>> = {
+  400: 'Malformed request',
+  413: 'Request body is too large',
+  415: 'Unsupported content type: send application/x-www-form-urlencoded',
+};
 
 
 /** Resolved once at registration (STYLE R5); the handlers only read it. */
@@ -64,12 +68,15 @@ export async function moduleHost(app: FastifyInstance, options: ModuleHostOption
 
   await app.register(cookie, { secret: [...[options.cookieSecret].flat()] });
   await app.register(formbody, { bodyLimit: options.bodyLimit ?? 64 * 1024 });
-  await app.register(helmet, helmetOptions(crmSources(options.accountUrlPolicy)));
+  await app.register(helmet, helmetOptions(crmSources(kit.accountUrlPolicy)));
   await app.register(csrf, {
     sessionPlugin: '@fastify/cookie',
     cookieOpts: { signed: true, httpOnly: true, sameSite: 'lax', secure: host.session.secure, path: host.session.path },
   });
 
+  const jsonRoutes = new Set(
+    [paths.activity, paths.health, paths.simpleConfig, paths.simpleRegister].map((path) => host.at(path)),
+  );
   app.setErrorHandler((error: Error & { code?: string; statusCode?: number }, request, reply) => {
     const locale = host.locale(request);
     if (error.code?.startsWith('FST_CSRF')) {
@@ -78,6 +85,10 @@ export async function moduleHost(app: FastifyInstance, options: ModuleHostOption
     }
     const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
     if (status >= 500) request.log.error({ err: error }, 'request failed');
+    // Server-to-server endpoints answer in the CRM's envelope, never with an HTML page.
+    if (jsonRoutes.has(request.routeOptions.url ?? '')) {
+      return reply.code(status).send({ success: false, errorMsg: JSON_ERRORS[status] ?? 'Internal error' });
+    }
     const code = status === 413 || status === 415 || status === 400 ? ErrorCode.FormInvalid : ErrorCode.Internal;
     return reply.code(status).type('text/html').send(messagePage(host.page(request, locale), errorMessage(locale, code)));
   });

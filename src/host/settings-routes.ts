@@ -13,6 +13,7 @@ import { messagePage } from './pages/layout.js';
 import { type SettingsNotice, type SettingsPageInput, settingsPage } from './pages/settings-page.js';
 import { type Form, type Query, settingsFrom, text } from './form.js';
 import type { HostContext } from './plugin.js';
+import { findOwnById, findOwnByClientId } from '../connect/kit.js';
 import { endSession, readSession, startSession } from './session.js';
 import { exchangeLoginTicket } from './simple-connection-routes.js';
 
@@ -28,13 +29,14 @@ export async function settingsRoutes(app: FastifyInstance, host: HostContext): P
     disconnect: host.at(actions.disconnect),
   };
 
+  const moduleOrigin = new URL(kit.module.baseUrl).origin;
   const fail = (request: FastifyRequest, reply: FastifyReply, status: number, code: ErrorCode) => {
     const locale = host.locale(request);
     return reply.code(status).type('text/html').send(messagePage(host.page(request, locale), errorMessage(locale, code)));
   };
 
   const openByClientId = async (request: FastifyRequest, reply: FastifyReply, clientId: string) => {
-    const connection = await kit.store.findByClientId(clientId);
+    const connection = await findOwnByClientId(kit, clientId);
     if (!connection) return fail(request, reply, 404, ErrorCode.ConnectionNotFound);
     startSession(reply, connection.id, host.session);
     request.log.info({ connectionId: connection.id }, 'settings opened from the CRM');
@@ -45,7 +47,7 @@ export async function settingsRoutes(app: FastifyInstance, host: HostContext): P
   /** The session's connection, or `undefined` after answering with the right page. */
   const sessionConnection = async (request: FastifyRequest, reply: FastifyReply): Promise<Connection | undefined> => {
     const id = readSession(request);
-    const connection = id ? await kit.store.findById(id) : undefined;
+    const connection = id ? await findOwnById(kit, id) : undefined;
     if (!connection) {
       if (id) endSession(reply, host.session);
       await fail(request, reply, 401, ErrorCode.SessionMissing);
@@ -83,6 +85,14 @@ export async function settingsRoutes(app: FastifyInstance, host: HostContext): P
   };
 
   app.post(base, async (request, reply) => {
+    // The CRM's own page posts here cross-site; another site posting its clientId would log the person into a
+    // stranger's connection. A browser's Origin tells them apart ("null" and none are let through: privacy
+    // settings may hide the CRM's origin, and the clientId is still required).
+    const origin = request.headers.origin;
+    if (origin && origin !== 'null' && origin !== moduleOrigin && !kit.checkAccountUrl(origin).ok) {
+      request.log.warn({ origin }, 'settings opened from a site that is not a CRM account');
+      return fail(request, reply, 403, ErrorCode.ConnectionNotFound);
+    }
     const clientId = text((request.body as Form | undefined)?.clientId) || ((request.query as Query).clientId ?? '');
     if (!clientId) return fail(request, reply, 400, ErrorCode.ConnectionNotFound);
     return openByClientId(request, reply, clientId);

@@ -10,6 +10,8 @@ import type { AnyModuleDefinition } from '../connect/module-definition.js';
 import type { RetryPolicy } from '../crm/retry.js';
 import { createCrmTransport, type CrmLogger, type CrmTransport } from '../crm/transport.js';
 import type { AccountUrlPolicyOptions } from '../crm/types.js';
+import { createAccountUrlPolicy } from '../crm/account-url.js';
+import { ConfigError } from '../errors.js';
 import { type Keyring, loadKeyring } from '../store/keyring.js';
 import { openConnectionStore } from '../store/open-connection-store.js';
 import type { Connection, ConnectionStore } from '../store/types.js';
@@ -71,13 +73,18 @@ export async function startModule(options: StartModuleOptions): Promise<RunningM
     trustProxy: false,
   });
   try {
+    // Production refuses local account addresses whatever NODE_ENV says (STYLE R17: dev switches never ship).
+    const env = production ? { NODE_ENV: 'production' } : process.env;
+    const policy = createAccountUrlPolicy(options.accountUrlPolicy ?? {}, env);
+    if (production && options.transport?.policy.allowLocal)
+      throw new ConfigError(['the transport allows local account addresses, which production mode refuses']);
+    if (production && !options.module.baseUrl.startsWith('https://'))
+      app.log.warn({ baseUrl: options.module.baseUrl }, 'production with an http:// baseUrl: cookies are not Secure and the CRM may refuse it');
     const kit = createConnectKit({
       module: options.module,
       store,
       // CRM calls are logged through the app's logger (method, path, status, duration; never the key).
-      transport:
-        options.transport ??
-        createCrmTransport({ accountUrlPolicy: options.accountUrlPolicy ?? {}, logger: app.log as unknown as CrmLogger }),
+      transport: options.transport ?? createCrmTransport({ accountUrlPolicy: policy, logger: app.log as unknown as CrmLogger }),
       ...(options.retry ? { retry: options.retry } : {}),
       ...(options.redirectAfterConnect ? { redirectAfterConnect: options.redirectAfterConnect } : {}),
       logger: app.log as unknown as FlowLogger,
@@ -86,7 +93,6 @@ export async function startModule(options: StartModuleOptions): Promise<RunningM
     await app.register(moduleHost, {
       prefix,
       kit,
-      accountUrlPolicy: kit.accountUrlPolicy,
       cookieSecret: options.cookieSecret ?? cookieSecretsFrom(keyring as Keyring),
     });
     await options.configure?.(app);

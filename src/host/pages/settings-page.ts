@@ -6,6 +6,7 @@ import { type MessageKey, translate } from '../../i18n/index.js';
 import { localize, type AnyModuleDefinition } from '../../connect/module-definition.js';
 import type { ConnectFailure } from '../../connect/failure.js';
 import { defaultRedirectAfterConnect } from '../../connect/registration.js';
+import { settingsComplete } from '../../connect/required-settings.js';
 import type { Connection, ConnectionEvent } from '../../store/types.js';
 import { layout, type PageContext } from './layout.js';
 import { field, settingsFields } from './settings-fields.js';
@@ -48,7 +49,7 @@ export function settingsPage(page: PageContext, input: SettingsPageInput): strin
   return layout(page, title, html`
 <header class="page"><img src="${module.logo}" alt=""><h1>${title}</h1></header>
 ${input.notice ? html`<p class="alert ok" role="status">${translate(locale, NOTICE_KEY[input.notice])}</p>` : ''}
-${connection.state === 'pending' && settings.length > 0 ? html`<p class="alert" role="status" data-incomplete>${translate(locale, 'settings.incomplete')}</p>` : ''}
+${connection.state === 'pending' && !settingsComplete(module, connection.settings) ? html`<p class="alert" role="status" data-incomplete>${translate(locale, 'settings.incomplete')}</p>` : ''}
 <dl>
 <dt>${translate(locale, 'settings.account')}</dt><dd>${connection.accountUrl}</dd>
 <dt>${translate(locale, 'settings.state')}</dt><dd><span class="state state-${connection.state}" data-state="${connection.state}">${translate(locale, `state.${connection.state}`)}</span></dd>
