@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { ConfigError } from '../errors.js';
 import {
   ACCOUNT_URL_REJECTIONS,
+  ALLOW_LOCAL_IN_PRODUCTION,
   accountUrlReasonText,
   accountUrlRejectionMessage,
   createAccountUrlPolicy,
@@ -174,6 +175,16 @@ describe('parseAccountUrl: what people type', () => {
     process.env.NODE_ENV = 'production';
     try {
       assert.throws(() => createCrmTransport({ accountUrlPolicy: { allowLocal: true } }), ConfigError);
+      // A policy built elsewhere (before NODE_ENV was set, or by hand) is checked again by the transport.
+      assert.throws(
+        () => createCrmTransport({ accountUrlPolicy: dev }),
+        (error: unknown) => error instanceof ConfigError && error.problems.includes(ALLOW_LOCAL_IN_PRODUCTION),
+      );
+      const handMade = Object.freeze({ ...defaultAccountUrlPolicy, allowLocal: true });
+      assert.throws(() => createCrmTransport({ accountUrlPolicy: handMade }), ConfigError);
+      // Without the switch a prebuilt policy is still fine in production.
+      const box = createAccountUrlPolicy({ boxHosts: ['crm.example.com'] });
+      void createCrmTransport({ accountUrlPolicy: box, rateLimiter: false }).close();
     } finally {
       process.env.NODE_ENV = previous;
     }
@@ -228,6 +239,23 @@ describe('address guard', () => {
     ['64:ff9b::a00:1', 'rfc6052'],
     ['2002:7f00:1::', '6to4'],
     ['2001:db8::1', 'reserved'],
+    // IPv4-compatible `::/96` is judged by the IPv4 inside (these passed as IPv6 unicast before).
+    ['::7f00:1', 'loopback'],
+    ['::a00:1', 'private'],
+    ['[::a9fe:a9fe]', 'linkLocal'],
+    ['::c0a8:1', 'private'],
+    ['::0.0.0.2', 'unspecified'],
+    // IPv6 outside global unicast 2000::/3, or special inside it.
+    ['4000::1', 'notGlobalUnicast'],
+    ['1000::1', 'notGlobalUnicast'],
+    ['e000::1', 'notGlobalUnicast'],
+    ['100::1', 'discard'],
+    ['5f00::1', 'segmentRouting'],
+    ['fec0::1', 'deprecatedSiteLocal'],
+    ['::ffff:0:a00:1', 'rfc6145'],
+    ['2001::1', 'teredo'],
+    ['2001:2::1', 'benchmarking'],
+    ['3fff::1', 'reserved'],
     ['not-an-ip', 'invalid'],
   ];
   for (const [address, range] of blocked) {
@@ -237,6 +265,8 @@ describe('address guard', () => {
     assert.deepEqual(checkAddress('8.8.8.8'), { ok: true, address: '8.8.8.8', family: 4 });
     assert.deepEqual(checkAddress('2606:4700:4700::1111'), { ok: true, address: '2606:4700:4700::1111', family: 6 });
     assert.deepEqual(checkAddress('::ffff:8.8.8.8'), { ok: true, address: '8.8.8.8', family: 4 });
+    assert.deepEqual(checkAddress('::808:808'), { ok: true, address: '8.8.8.8', family: 4 });
+    assert.deepEqual(checkAddress('2a00:1450:4001:82a::200e'), { ok: true, address: '2a00:1450:4001:82a::200e', family: 6 });
   });
   it('the dev switch admits loopback only', () => {
     assert.equal(checkAddress('127.0.0.1', { allowLoopback: true }).ok, true);
@@ -252,6 +282,8 @@ describe('transport: an allowed name that resolves to a forbidden address', () =
     ['loopback', ['127.0.0.1'], 'loopback'],
     ['IPv4-mapped loopback', ['::ffff:127.0.0.1'], 'loopback'],
     ['IPv6 loopback', ['::1'], 'loopback'],
+    ['IPv4-compatible loopback', ['::7f00:1'], 'loopback'],
+    ['IPv4-compatible private', ['::a00:1'], 'private'],
     ['private', ['10.0.0.7'], 'private'],
     ['metadata', ['169.254.169.254'], 'linkLocal'],
     ['one public and one private address', ['93.184.216.34', '127.0.0.1'], 'loopback'],

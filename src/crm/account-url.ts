@@ -24,6 +24,10 @@ export const DEFAULT_CRM_DOMAINS: readonly string[] = Object.freeze([
   'ecomlogic.com',
 ]);
 
+/** The ConfigError problem for the dev switch under `NODE_ENV=production` (policy and transport report the same). */
+export const ALLOW_LOCAL_IN_PRODUCTION =
+  'allowLocal admits local addresses for development and cannot be enabled when NODE_ENV=production';
+
 /** Longer input is refused before parsing: a host is at most 253 characters, plus `https://` and a slash. */
 export const MAX_ACCOUNT_URL_LENGTH = 300;
 
@@ -79,7 +83,7 @@ export function createAccountUrlPolicy(
   }
   const allowLocal = options.allowLocal === true;
   if (allowLocal && env.NODE_ENV === 'production') {
-    problems.push('allowLocal admits local addresses for development and cannot be enabled when NODE_ENV=production');
+    problems.push(ALLOW_LOCAL_IN_PRODUCTION);
   }
   if (allowedDomains.size === 0 && boxHosts.size === 0 && !allowLocal) problems.push('no account host is allowed');
   if (problems.length > 0) throw new ConfigError(problems);

@@ -12,17 +12,20 @@ export type AddressCheck =
   | { readonly ok: true; readonly address: string; readonly family: 4 | 6 }
   | { readonly ok: false; readonly range: string };
 
-/** `localhost` and every `*.localhost` name (RFC 6761: they always mean loopback). */
-export function isLocalhostName(host: string): boolean {
-  const name = host.toLowerCase().replace(/\.$/, '');
-  return name === 'localhost' || name.endsWith('.localhost');
-}
+export { isLocalhostName } from '../protocol/localhost.js';
+
+/** IPv6 global unicast, `2000::/3`: the only IPv6 space that may reach a CRM (less the special ranges in it). */
+const GLOBAL_UNICAST_V6 = ipaddr.parseCIDR('2000::/3') as [ipaddr.IPv6, number];
 
 /**
  * Classifies one IP address. Only ordinary public unicast addresses pass; refused are loopback, private
  * (RFC 1918), unique-local, link-local, CGNAT (100.64/10), multicast, broadcast, unspecified, reserved and
- * documentation ranges, and the IPv6 forms that embed IPv4 (IPv4-mapped, NAT64, 6to4, Teredo). An IPv4-mapped
- * address is judged by the IPv4 address inside it. `allowLoopback` (the dev switch) admits loopback only.
+ * documentation ranges, and the IPv6 forms that embed IPv4 (IPv4-mapped, NAT64, 6to4, Teredo). IPv6 passes only
+ * inside global unicast `2000::/3` and outside every special range ipaddr.js knows: `discard` (`100::/64`),
+ * `segmentRouting` (`5f00::/16`) keep their range name, other space outside `2000::/3` (`4000::/3`…) is
+ * `notGlobalUnicast`. IPv4-mapped (`::ffff:a.b.c.d`) and IPv4-compatible (`::/96`, e.g.
+ * `::7f00:1`) addresses are judged by the IPv4 address inside them. `allowLoopback` (the dev switch) admits
+ * loopback only.
  */
 export function checkAddress(address: string, options: { readonly allowLoopback?: boolean } = {}): AddressCheck {
   const bare = address.startsWith('[') && address.endsWith(']') ? address.slice(1, -1) : address;
@@ -34,13 +37,23 @@ export function checkAddress(address: string, options: { readonly allowLoopback?
   } catch {
     return { ok: false, range: 'invalid' };
   }
-  if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) {
-    parsed = (parsed as ipaddr.IPv6).toIPv4Address();
-  }
+  if (parsed.kind() === 'ipv6') parsed = embeddedIPv4(parsed as ipaddr.IPv6) ?? parsed;
   const range = parsed.range();
-  if (range === 'unicast') return { ok: true, address: parsed.toString(), family: parsed.kind() === 'ipv4' ? 4 : 6 };
-  if (range === 'loopback' && options.allowLoopback === true) {
-    return { ok: true, address: parsed.toString(), family: parsed.kind() === 'ipv4' ? 4 : 6 };
-  }
-  return { ok: false, range };
+  const pass = (): AddressCheck => ({ ok: true, address: parsed.toString(), family: parsed.kind() === 'ipv4' ? 4 : 6 });
+  if (range === 'loopback' && options.allowLoopback === true) return pass();
+  if (range !== 'unicast') return { ok: false, range };
+  if (parsed.kind() === 'ipv6' && !(parsed as ipaddr.IPv6).match(GLOBAL_UNICAST_V6)) return { ok: false, range: 'notGlobalUnicast' };
+  return pass();
+}
+
+/**
+ * The IPv4 address an IPv6 address stands for: IPv4-mapped `::ffff:0:0/96`, and the deprecated IPv4-compatible
+ * `::/96` (RFC 4291 §2.5.5.1), which some stacks still route as IPv4. `::` and `::1` stay IPv6 (unspecified
+ * and loopback).
+ */
+function embeddedIPv4(address: ipaddr.IPv6): ipaddr.IPv4 | undefined {
+  if (address.isIPv4MappedAddress()) return address.toIPv4Address();
+  const [a, b, c, d, e, f, g, h] = address.parts as [number, number, number, number, number, number, number, number];
+  if ((a | b | c | d | e | f) !== 0 || (g === 0 && h <= 1)) return undefined;
+  return new ipaddr.IPv4([g >> 8, g & 0xff, h >> 8, h & 0xff]);
 }

@@ -11,6 +11,7 @@ import {
   CredentialsResponse,
   IntegrationModuleEditResponse,
   IntegrationModuleResponse,
+  isTelephonyPath,
   SitesResponse,
   SystemInfoResponse,
   UpdateScopesResponse,
@@ -59,5 +60,5 @@ export const CRM_RATE_LIMITS = Object.freeze({
 
 /** Which budget a path draws on. */
 export function rateBudgetFor(path: string): 'default' | 'telephony' {
-  return /^\/api\/(?:v\d+\/)?telephony\//.test(path) ? 'telephony' : 'default';
+  return isTelephonyPath(path) ? 'telephony' : 'default';
 }

@@ -10,7 +10,7 @@ import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Agent, buildConnector, request as undiciRequest } from 'undici';
 import { ConfigError } from '../errors.js';
-import { createAccountUrlPolicy, type AccountUrlPolicy } from './account-url.js';
+import { ALLOW_LOCAL_IN_PRODUCTION, createAccountUrlPolicy, type AccountUrlPolicy } from './account-url.js';
 import { checkAddress, isLocalhostName } from './address-guard.js';
 import { CRM_RATE_LIMITS, rateBudgetFor } from './endpoints.js';
 import { AccountAddressBlockedError, NetworkError, TimeoutError } from './errors.js';
@@ -127,6 +127,11 @@ export function createCrmTransport(options: CrmTransportOptions = {}): CrmTransp
   } catch (error) {
     if (error instanceof ConfigError) problems.push(...error.problems);
     else throw error;
+  }
+  // A prebuilt policy skipped createAccountUrlPolicy's production check (it may come from a test or another
+  // process), so the dev switch is checked again here: it never reaches production either way (STYLE R17).
+  if (policy !== undefined && policy.allowLocal && process.env.NODE_ENV === 'production') {
+    problems.push(ALLOW_LOCAL_IN_PRODUCTION);
   }
   if (problems.length > 0 || policy === undefined) throw new ConfigError(problems);
   const allowLocal = policy.allowLocal;

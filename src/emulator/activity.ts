@@ -5,7 +5,7 @@
  */
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { Agent, request } from 'undici';
-import type { Activity } from '../protocol/index.js';
+import { isLocalhostName, type Activity } from '../protocol/index.js';
 import type { ActivityDelivery } from './state.js';
 
 const BODY_LIMIT = 2000;
@@ -23,7 +23,7 @@ type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | Lo
 
 /** Node cannot resolve `*.localhost` (STACK.md pitfall 13); RFC 6761 lets us treat those names as loopback. */
 export function localhostAwareLookup(hostname: string, options: { all?: boolean }, callback: LookupCallback): void {
-  if (hostname === 'localhost' || hostname.endsWith('.localhost')) {
+  if (isLocalhostName(hostname)) {
     if (options.all) callback(null, [{ address: '127.0.0.1', family: 4 }]);
     else callback(null, '127.0.0.1', 4);
     return;

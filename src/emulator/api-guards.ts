@@ -4,6 +4,7 @@
  * @module
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isTelephonyPath } from '../protocol/index.js';
 import { apiKeyOf } from './api-auth.js';
 import type { EmulatorContext } from './context.js';
 import type { FaultRule } from './faults.js';
@@ -65,9 +66,8 @@ export function installApiGuards(app: FastifyInstance, ctx: EmulatorContext): vo
       // A delay-only rule: the call proceeds normally.
     }
     if (ctx.limiter !== null) {
-      const telephony = path.startsWith('/api/telephony/') || /^\/api\/v\d+\/telephony\//.test(path);
       const source = ctx.limiter.options.by === 'key' ? (apiKeyOf(request) ?? request.ip) : request.ip;
-      if (!ctx.limiter.allow(account.name, source, telephony)) {
+      if (!ctx.limiter.allow(account.name, source, isTelephonyPath(path))) {
         // No Retry-After, like the CRM's nginx (PROTOCOL §18).
         return reply.code(503).type('text/html').send(RATE_LIMITED_HTML);
       }

@@ -17,7 +17,7 @@ import {
 import { EmulatorConflictError, EmulatorNotFoundError, EmulatorRequestError } from './errors.js';
 import type { FaultRule, FaultTable } from './faults.js';
 import type { SimpleConnectOutcome, SimpleConnector } from './simple-connect.js';
-import { makeApiKeyRecord, type ApiKeyRecord } from './keys.js';
+import { makeApiKeyRecord, maskApiKey, type ApiKeyRecord } from './keys.js';
 import {
   moduleView,
   type Account,
@@ -116,7 +116,7 @@ export function createControl({ state, faults, sender, connector, accountUrl }: 
     },
     revokeApiKey(name, apiKey) {
       const record = account(name).keys.get(apiKey);
-      if (record === undefined || record.revoked) throw new EmulatorNotFoundError('API key', `${apiKey.slice(0, 4)}…`);
+      if (record === undefined || record.revoked) throw new EmulatorNotFoundError('API key', maskApiKey(apiKey) ?? '(empty)');
       record.revoked = true;
     },
     integrationModules(name) {

@@ -3,6 +3,7 @@
  * and anything else is treated like a host with no CRM behind it (PROTOCOL §2.5).
  * @module
  */
+import { localhostSubdomain } from '../protocol/index.js';
 import { ACCOUNT_NAME_PATTERN } from './control-schemas.js';
 
 export type HostKind =
@@ -13,7 +14,6 @@ export type HostKind =
 const CONTROL: HostKind = Object.freeze({ type: 'control' });
 const UNKNOWN: HostKind = Object.freeze({ type: 'unknown' });
 const CONTROL_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
-const SUFFIX = '.localhost';
 
 /** Host name without the port, lowercased; IPv6 literals keep their brackets. */
 export function hostName(hostHeader: string): string {
@@ -27,10 +27,8 @@ export function classifyHost(hostHeader: string | undefined): HostKind {
   if (hostHeader === undefined || hostHeader === '') return UNKNOWN;
   const name = hostName(hostHeader);
   if (CONTROL_HOSTS.has(name)) return CONTROL;
-  if (name.endsWith(SUFFIX)) {
-    const label = name.slice(0, -SUFFIX.length);
-    if (ACCOUNT_NAME_PATTERN.test(label)) return { type: 'account', name: label };
-  }
+  const label = localhostSubdomain(name);
+  if (label !== undefined && ACCOUNT_NAME_PATTERN.test(label)) return { type: 'account', name: label };
   return UNKNOWN;
 }
 

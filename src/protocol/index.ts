@@ -8,3 +8,4 @@ export * from './api.js';
 export * from './integration-module.js';
 export * from './callbacks.js';
 export * from './paths.js';
+export * from './localhost.js';
