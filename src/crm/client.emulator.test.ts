@@ -14,6 +14,7 @@ import {
   AccountNotFoundError,
   ApiKeyInvalidError,
   ApiKeyMissingError,
+  CrmRejectedError,
   CrmUnavailableError,
   CrmValidationFailedError,
   NetworkError,
@@ -85,6 +86,18 @@ describe('each method against the emulator', () => {
     assert.notEqual(newKey, account.apiKey);
     const scopes = (await client(newKey).credentials()).scopes;
     assert.ok(scopes.includes('order_read'));
+  });
+
+  it('findIntegrationModule surfaces the 404 of an account without API v5 instead of "not registered"', async () => {
+    const legacy = emulator.createAccount({ name: `legacy${counter}`, apiVersions: ['4.0'] });
+    const crm = createCrmClient({ accountUrl: legacy.url as AccountUrl, apiKey: legacy.apiKey, transport, retry: noRetries });
+    await assert.rejects(
+      crm.findIntegrationModule(MODULE.code),
+      (error: unknown) => error instanceof CrmRejectedError && error.status === 404 && error.errorMsg === 'API method not found',
+    );
+    // A wrong key on that account is still a key error (the emulator checks the key before the missing method).
+    const wrong = createCrmClient({ accountUrl: legacy.url as AccountUrl, apiKey: 'not-a-real-key', transport, retry: noRetries });
+    await assert.rejects(wrong.findIntegrationModule(MODULE.code), ApiKeyInvalidError);
   });
 });
 

@@ -146,6 +146,9 @@ describe('requests', () => {
       if (req.url === '/api/v5/integration-modules/known')
         return json(res, 200, { success: true, integrationModule: { code: 'known', name: 'K', clientId: 'c', active: true } });
       if (req.url === '/api/v5/integration-modules/gone') return json(res, 404, { success: false, errorMsg: 'Not found' });
+      if (req.url === '/api/v5/integration-modules/nomethod') return json(res, 404, { success: false, errorMsg: 'API method not found' });
+      if (req.url === '/api/v5/integration-modules/badfield')
+        return json(res, 400, { success: false, errorMsg: 'Errors in the entity format', errors: { code: 'bad' } });
       return json(res, 400, { success: false, errorMsg: 'Errors in the input parameters' });
     });
     const crm = clientFor(s.url);
@@ -156,6 +159,9 @@ describe('requests', () => {
     assert.equal(known.freeze, false, 'schema defaults applied');
     assert.equal(await crm.findIntegrationModule('unknown'), undefined);
     assert.equal(await crm.findIntegrationModule('gone'), undefined);
+    // Other 404s and 400s are not "not registered".
+    await assert.rejects(crm.findIntegrationModule('nomethod'), (e: unknown) => e instanceof CrmRejectedError && e.status === 404);
+    await assert.rejects(crm.findIntegrationModule('badfield'), CrmValidationFailedError);
     await assert.rejects(crm.integrationModule('unknown'), CrmValidationFailedError);
   });
 

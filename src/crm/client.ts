@@ -6,7 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { z } from 'zod';
-import { IntegrationModuleEdit } from '../protocol/index.js';
+import { CrmErrorMsg, IntegrationModuleEdit } from '../protocol/index.js';
 import { parseAccountUrl } from './account-url.js';
 import { classifyResponse } from './classify.js';
 import { crmEndpoints, type CrmEndpoint } from './endpoints.js';
@@ -123,8 +123,12 @@ export function createCrmClient(options: CrmClientOptions): CrmClient {
       } catch (error) {
         // The CRM answers an unknown code with 400 "Errors in the input parameters" or 404 "Not found"
         // (PROTOCOL §8, §18); the code is the only input of this method, so either means "not registered".
-        if (error instanceof CrmValidationFailedError && error.status === 400) return undefined;
-        if (error instanceof CrmRejectedError && error.status === 404) return undefined;
+        // Any other answer surfaces: a 404 "API method not found" (an account without API v5) is no
+        // "not registered", and treating it as one would make the caller register into a void.
+        if (error instanceof CrmValidationFailedError && error.status === 400 && error.errorMsg === CrmErrorMsg.InputParameters) {
+          return undefined;
+        }
+        if (error instanceof CrmRejectedError && error.status === 404 && error.errorMsg === CrmErrorMsg.NotFound) return undefined;
         throw error;
       }
     },

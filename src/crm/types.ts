@@ -61,7 +61,11 @@ export interface CrmClient {
   sites(): Promise<Readonly<Record<string, Site>>>;
   /** Throws when the module is not registered (the CRM answers 400 or 404); see `findIntegrationModule`. */
   integrationModule(code: string): Promise<IntegrationModule>;
-  /** Like `integrationModule`, but `undefined` when the account has no module with this code. */
+  /**
+   * Like `integrationModule`, but `undefined` when the account has no module with this code: only a 400
+   * `Errors in the input parameters` or a 404 `Not found` mean that. Every other error is thrown, including a 404
+   * `API method not found` (an account without API v5).
+   */
   findIntegrationModule(code: string): Promise<IntegrationModule | undefined>;
   editIntegrationModule(module: IntegrationModuleEdit): Promise<EditResult>;
   /** Returns the new API key the CRM issued. */

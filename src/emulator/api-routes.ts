@@ -15,7 +15,7 @@ import {
 import { authorize, sendCrmError } from './api-auth.js';
 import { installApiGuards } from './api-guards.js';
 import type { EmulatorContext } from './context.js';
-import { makeApiKeyRecord, type Right } from './keys.js';
+import { keyHasRight, makeApiKeyRecord, type ApiKeyRecord, type Right } from './keys.js';
 import type { Account, StoredModule } from './state.js';
 import { moduleView } from './state.js';
 
@@ -62,12 +62,25 @@ function jsonFormField(request: FastifyRequest, reply: FastifyReply, name: strin
 export function apiRoutes(app: FastifyInstance, ctx: EmulatorContext): void {
   installApiGuards(app, ctx);
 
-  /** v5 methods exist only where the account offers API 5 (an account can be created without it). */
-  function v5Account(request: FastifyRequest, reply: FastifyReply): Account | null {
+  /**
+   * The gate of every v5 method, in the CRM's order: the key first (a missing or wrong key is 403 on any path,
+   * PROTOCOL §18), then the method itself, which exists only where the account offers API 5 (404
+   * `API method not found` otherwise; an account can be created without it), then the key's right to it (403).
+   * Answers and returns null when the call stops here.
+   */
+  function v5Call(request: FastifyRequest, reply: FastifyReply, right: Right): { account: Account; key: ApiKeyRecord } | null {
     const account = ctx.accountOf(request);
-    if (hasApiMajorVersion(account.apiVersions, 5)) return account;
-    sendCrmError(reply, 404, METHOD_NOT_FOUND);
-    return null;
+    const key = authorize(request, reply, account, null);
+    if (key === null) return null;
+    if (!hasApiMajorVersion(account.apiVersions, 5)) {
+      sendCrmError(reply, 404, METHOD_NOT_FOUND);
+      return null;
+    }
+    if (!keyHasRight(key, right)) {
+      sendCrmError(reply, 403, CrmErrorMsg.AccessDenied);
+      return null;
+    }
+    return { account, key };
   }
 
   app.get('/api/api-versions', (request, reply) => {
@@ -97,27 +110,26 @@ export function apiRoutes(app: FastifyInstance, ctx: EmulatorContext): void {
   });
 
   app.get('/api/v5/reference/sites', (request, reply) => {
-    const account = v5Account(request, reply);
-    if (account === null) return reply;
-    const key = authorize(request, reply, account, RIGHTS.sites);
-    if (key === null) return reply;
+    const call = v5Call(request, reply, RIGHTS.sites);
+    if (call === null) return reply;
+    const { account, key } = call;
     const visible = account.sites.filter((s) => key.siteAccess === 'access_full' || key.sitesAvailable.includes(s.code));
     return reply.send({ success: true, sites: Object.fromEntries(visible.map((site) => [site.code, site])) });
   });
 
   app.get<CodeParams>('/api/v5/integration-modules/:code', (request, reply) => {
-    const account = v5Account(request, reply);
-    if (account === null) return reply;
-    if (authorize(request, reply, account, RIGHTS.moduleRead) === null) return reply;
+    const call = v5Call(request, reply, RIGHTS.moduleRead);
+    if (call === null) return reply;
+    const { account } = call;
     const module = account.modules.get(request.params.code);
     if (module === undefined) return sendCrmError(reply, 400, CrmErrorMsg.InputParameters);
     return reply.send({ success: true, integrationModule: moduleView(module) });
   });
 
   app.post<CodeParams>('/api/v5/integration-modules/:code/edit', (request, reply) => {
-    const account = v5Account(request, reply);
-    if (account === null) return reply;
-    if (authorize(request, reply, account, RIGHTS.moduleEdit) === null) return reply;
+    const call = v5Call(request, reply, RIGHTS.moduleEdit);
+    if (call === null) return reply;
+    const { account } = call;
     const json = jsonFormField(request, reply, 'integrationModule');
     if (json === undefined) return reply;
     const parsed = IntegrationModuleEdit.safeParse(json);
@@ -152,9 +164,9 @@ export function apiRoutes(app: FastifyInstance, ctx: EmulatorContext): void {
   });
 
   app.post<CodeParams>('/api/v5/integration-modules/:code/update-scopes', (request, reply) => {
-    const account = v5Account(request, reply);
-    if (account === null) return reply;
-    if (authorize(request, reply, account, RIGHTS.updateScopes) === null) return reply;
+    const call = v5Call(request, reply, RIGHTS.updateScopes);
+    if (call === null) return reply;
+    const { account } = call;
     if (!account.modules.has(request.params.code)) return sendCrmError(reply, 400, CrmErrorMsg.InputParameters);
     const json = jsonFormField(request, reply, 'requires');
     if (json === undefined) return reply;

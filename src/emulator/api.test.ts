@@ -124,7 +124,27 @@ describe('emulator account API: keys, rights, service methods', () => {
     assert.deepEqual((await api('/api/api-versions', { apiKey }, 'old')).json.versions, ['3.0', '4.0']);
     const v5 = await api('/api/v5/integration-modules/x', { apiKey }, 'old');
     assert.equal(v5.status, 404);
-    assert.equal(v5.json.success, false);
+    assert.deepEqual(v5.json, { success: false, errorMsg: 'API method not found' });
+    // The method is missing whatever the key may do: a key without integration_read also gets the 404.
+    const weak = crm.createApiKey('old', { scopes: ['order_read'] }).apiKey;
+    const sites = await api('/api/v5/reference/sites', { apiKey: weak }, 'old');
+    assert.deepEqual([sites.status, sites.json.errorMsg], [404, 'API method not found']);
+  });
+
+  it('checks the key before the missing v5 method (PROTOCOL §18: 403 for every key problem, decision E3)', async () => {
+    crm.createAccount({ name: 'old-keys', apiVersions: ['4.0'] });
+    const paths: readonly [string, 'GET' | 'POST'][] = [
+      ['/api/v5/integration-modules/x', 'GET'],
+      ['/api/v5/integration-modules/x/edit', 'POST'],
+      ['/api/v5/integration-modules/x/update-scopes', 'POST'],
+      ['/api/v5/reference/sites', 'GET'],
+    ];
+    for (const [path, method] of paths) {
+      const missing = await api(path, { method }, 'old-keys');
+      assert.deepEqual([missing.status, missing.json], [403, { success: false, errorMsg: CrmErrorMsg.ApiKeyMissing }], path);
+      const wrong = await api(path, { method, apiKey: 'not-a-key' }, 'old-keys');
+      assert.deepEqual([wrong.status, wrong.json], [403, { success: false, errorMsg: CrmErrorMsg.ApiKeyWrong }], path);
+    }
   });
 
   it('answers unknown API paths with a JSON 404 envelope', async () => {
