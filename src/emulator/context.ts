@@ -5,7 +5,7 @@
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import type { EmulatorControl } from './control.js';
 import type { FaultTable } from './faults.js';
-import type { RateLimiter } from './rate-limit.js';
+import type { EmulatorRateLimiter } from './rate-limit.js';
 import type { Account, EmulatorState } from './state.js';
 
 export interface EmulatorContext {
@@ -13,7 +13,7 @@ export interface EmulatorContext {
   readonly control: EmulatorControl;
   readonly faults: FaultTable;
   /** null when the rate limit is switched off. */
-  readonly limiter: RateLimiter | null;
+  readonly limiter: EmulatorRateLimiter | null;
   readonly accountUrl: (name: string) => string;
   /** The account the request's Host names; the root hook has already refused hosts without one. */
   readonly accountOf: (request: FastifyRequest) => Account;

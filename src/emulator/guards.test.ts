@@ -1,19 +1,21 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
 import { callEmulator } from './http-client.js';
 import { startEmulator, type EmulatorHandle } from './index.js';
 
 describe('emulator rate limit over HTTP (10/s per IP per account, 503 HTML)', () => {
+  // The limiter runs on an injected clock: frozen during a burst, so exactly the budget passes however slowly a
+  // loaded CI machine delivers the requests; stepped by the test where spacing matters.
+  let clock = 0;
   let crm: EmulatorHandle;
   const keys: Record<string, string> = {};
   const hit = (account: string, path = '/api/credentials', apiKey = keys[account]) =>
     callEmulator(crm.port, `${account}.localhost:${crm.port}`, path, { apiKey });
 
   before(async () => {
-    crm = await startEmulator({ port: 0 });
-    for (const name of ['burst', 'spread', 'one', 'two', 'tel']) keys[name] = crm.createAccount({ name }).apiKey;
+    crm = await startEmulator({ port: 0, now: () => clock });
+    for (const name of ['burst', 'spread', 'tight', 'one', 'two', 'tel']) keys[name] = crm.createAccount({ name }).apiKey;
   });
   after(() => crm.close());
 
@@ -31,28 +33,43 @@ describe('emulator rate limit over HTTP (10/s per IP per account, 503 HTML)', ()
     assert.equal(journal.filter((e) => e.status === 503).length, 20);
   });
 
-  it('10 calls spread over 1.5 s all pass', async () => {
+  it('25 calls 110 ms apart all pass (any 1 s holds at most 10 of them; a stricter or coarser limiter fails)', async () => {
+    // Calls i and i+10 are 1,100 ms apart: an exact 10/s sliding window admits every one, while a limiter that
+    // counts 10 per window longer than 1.1 s, or fewer than 10 per second, refuses some from the 11th on.
     const statuses: number[] = [];
-    for (let i = 0; i < 10; i++) {
+    for (let i = 0; i < 25; i++) {
+      clock = 10_000 + i * 110;
       statuses.push((await hit('spread')).status);
-      await sleep(150);
     }
-    assert.deepEqual(statuses, Array(10).fill(200));
+    assert.deepEqual(statuses, Array(25).fill(200));
+  });
+
+  it('the 11th call within one second is refused, and passes once the first is a second old', async () => {
+    const at = async (ms: number) => {
+      clock = 20_000 + ms;
+      return (await hit('tight')).status;
+    };
+    for (let i = 0; i < 10; i++) assert.equal(await at(i * 90), 200, `call ${i}`);
+    assert.equal(await at(999), 503, '11th call inside the second of the first');
+    assert.equal(await at(1000), 200, 'the first call is now a second old');
+    assert.equal(await at(1001), 503, 'the second call (at 90 ms) is not');
   });
 
   it('two accounts do not share a budget', async () => {
+    clock = 30_000;
     const replies = await Promise.all([...Array.from({ length: 10 }, () => hit('one')), ...Array.from({ length: 10 }, () => hit('two'))]);
     assert.deepEqual(replies.map((r) => r.status), Array(20).fill(200));
     assert.equal((await hit('one')).status, 503);
   });
 
   it('telephony methods get 40/s', async () => {
+    clock = 40_000;
     const replies = await Promise.all(Array.from({ length: 45 }, () => hit('tel', '/api/v5/telephony/call/event')));
     assert.equal(replies.filter((r) => r.status === 503).length, 5);
   });
 
   it('per-key mode gives each key its own budget', async () => {
-    const byKey = await startEmulator({ port: 0, rateLimit: { by: 'key' } });
+    const byKey = await startEmulator({ port: 0, rateLimit: { by: 'key' }, now: () => 0 });
     try {
       const a = byKey.createAccount({ name: 'keyed' }).apiKey;
       const b = byKey.createApiKey('keyed').apiKey;

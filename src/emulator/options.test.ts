@@ -11,12 +11,15 @@ describe('emulator options', () => {
     assert.deepEqual(options.rateLimit, { perSecond: 10, telephonyPerSecond: 40, by: 'ip' });
     assert.ok(Object.isFrozen(options) && Object.isFrozen(options.rateLimit));
     assert.equal(resolveEmulatorOptions({ rateLimit: false }).rateLimit, null);
+    assert.equal(typeof options.now(), 'number');
+    assert.equal(resolveEmulatorOptions({ now: () => 42 }).now(), 42);
   });
 
   it('reports every problem at once', () => {
     assert.throws(
-      () => resolveEmulatorOptions({ port: -1, rateLimit: { perSecond: 0, by: 'user' as never }, callbackTimeoutMs: 0 }),
-      (error: unknown) => error instanceof ConfigError && error.problems.length === 4,
+      () =>
+        resolveEmulatorOptions({ port: -1, rateLimit: { perSecond: 0, by: 'user' as never }, callbackTimeoutMs: 0, now: 5 as never }),
+      (error: unknown) => error instanceof ConfigError && error.problems.length === 5,
     );
   });
 });

@@ -17,6 +17,12 @@ export interface EmulatorOptions {
   readonly logger?: boolean | FastifyBaseLogger;
   /** How long the activity callback may take before it counts as not delivered. Default 5,000 ms. */
   readonly callbackTimeoutMs?: number;
+  /**
+   * For tests: the rate limiter's clock, in milliseconds on a monotonic scale. Default `performance.now()`.
+   * A frozen clock makes a burst deterministic (exactly the budget passes, however slowly a loaded machine
+   * delivers the requests); a clock the test advances makes spacing exact.
+   */
+  readonly now?: () => number;
 }
 
 export interface ResolvedEmulatorOptions {
@@ -25,6 +31,7 @@ export interface ResolvedEmulatorOptions {
   readonly rateLimit: Readonly<RateLimitOptions> | null;
   readonly logger: boolean | FastifyBaseLogger;
   readonly callbackTimeoutMs: number;
+  readonly now: () => number;
 }
 
 const isPositiveInt = (n: unknown): n is number => Number.isInteger(n) && (n as number) > 0;
@@ -44,6 +51,7 @@ export function resolveEmulatorOptions(input: EmulatorOptions = {}): ResolvedEmu
   }
   const callbackTimeoutMs = input.callbackTimeoutMs ?? 5000;
   if (!isPositiveInt(callbackTimeoutMs)) problems.push('callbackTimeoutMs must be a positive integer');
+  if (input.now !== undefined && typeof input.now !== 'function') problems.push('now must be a function returning milliseconds');
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
     port,
@@ -51,5 +59,6 @@ export function resolveEmulatorOptions(input: EmulatorOptions = {}): ResolvedEmu
     rateLimit: rateLimit === null ? null : Object.freeze(rateLimit),
     logger: input.logger ?? false,
     callbackTimeoutMs,
+    now: input.now ?? (() => performance.now()),
   });
 }

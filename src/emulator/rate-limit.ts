@@ -31,20 +31,28 @@ interface Bucket {
   last: number;
 }
 
-export interface RateLimiter {
+/** The emulator's limiter (the system side); the CRM client's own limiter is `RateLimiter` in `src/crm/`. */
+export interface EmulatorRateLimiter {
   readonly options: Readonly<RateLimitOptions>;
-  /** Records the request and says whether it fits the budget of `source` (IP or key) on `account`. */
+  /**
+   * Records the request and says whether it fits the budget of `source` (IP or key) on `account`.
+   * `now` defaults to the limiter's clock.
+   */
   allow(account: string, source: string, telephony: boolean, now?: number): boolean;
   /** Drops buckets idle for longer than the window, so memory does not grow with distinct sources. */
   sweep(now?: number): void;
   readonly size: number;
 }
 
-export function createRateLimiter(options: RateLimitOptions): RateLimiter {
+/**
+ * `clock` returns milliseconds on a monotonic scale (default `performance.now`); tests pass a frozen or stepped
+ * clock so that what passes does not depend on how fast a loaded machine schedules the requests.
+ */
+export function createEmulatorRateLimiter(options: RateLimitOptions, clock: () => number = () => performance.now()): EmulatorRateLimiter {
   const buckets = new Map<string, Bucket>();
   return {
     options: Object.freeze({ ...options }),
-    allow(account, source, telephony, now = performance.now()) {
+    allow(account, source, telephony, now = clock()) {
       const id = `${account}\u0000${source}\u0000${telephony ? 't' : ''}`;
       let bucket = buckets.get(id);
       if (bucket === undefined) {
@@ -60,7 +68,7 @@ export function createRateLimiter(options: RateLimitOptions): RateLimiter {
       bucket.last = now;
       return true;
     },
-    sweep(now = performance.now()) {
+    sweep(now = clock()) {
       for (const [id, bucket] of buckets) if (now - bucket.last >= WINDOW_MS) buckets.delete(id);
     },
     get size() {

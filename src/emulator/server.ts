@@ -16,7 +16,7 @@ import { controlRoutes } from './control-routes.js';
 import { createFaultTable } from './faults.js';
 import { classifyHost, NO_ACCOUNT_HTML } from './host.js';
 import type { ResolvedEmulatorOptions } from './options.js';
-import { createRateLimiter } from './rate-limit.js';
+import { createEmulatorRateLimiter } from './rate-limit.js';
 import { createSimpleConnector, type SimpleConnector } from './simple-connect.js';
 import { EmulatorState, type Account } from './state.js';
 
@@ -49,7 +49,7 @@ export function buildEmulatorApp(options: ResolvedEmulatorOptions, accountUrl: (
     state,
     control,
     faults,
-    limiter: options.rateLimit === null ? null : createRateLimiter(options.rateLimit),
+    limiter: options.rateLimit === null ? null : createEmulatorRateLimiter(options.rateLimit, options.now),
     accountUrl,
     accountOf(request) {
       const account = accounts.get(request);
