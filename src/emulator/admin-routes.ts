@@ -3,7 +3,7 @@
  * Plain forms and links, no JavaScript, no external assets.
  * @module
  */
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ADMIN_INTEGRATION_LIST_PATH } from '../protocol/index.js';
 import { ADMIN_CSS } from './admin-style.js';
 import { apiKeysPage, integrationListPage, marketplacePage, simpleConnectFailedPage } from './admin-views.js';
@@ -44,7 +44,32 @@ function list(value: unknown): string[] {
 
 type Form = Record<string, unknown>;
 
+const CROSS_SITE_HTML =
+  '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Forbidden</title></head>' +
+  '<body><h1>Forbidden</h1><p>This form was submitted from another site. Submit it from the account\'s own pages.</p>' +
+  '<p><a href="/admin/marketplace">Marketplace</a></p></body></html>';
+
+/**
+ * A form POST is the page's own when it has no `Origin` (older clients, scripts) or the page's origin
+ * `http://{name}.localhost:{port}`: as the browser addressed it (the Host header) or as the emulator names it.
+ * Browsers send `Origin` on every form POST, so another site's page cannot pass.
+ */
+function isSameOrigin(request: FastifyRequest, ownOrigin: string): boolean {
+  const origin = request.headers.origin;
+  if (origin === undefined) return true;
+  const given = origin.toLowerCase();
+  return given === ownOrigin || (request.headers.host !== undefined && given === `http://${request.headers.host.toLowerCase()}`);
+}
+
 export function adminRoutes(app: FastifyInstance, ctx: EmulatorContext): void {
+  // Every admin POST changes state (keys, registrations, activity), so none may come from another site (CSRF).
+  // onRequest: the check runs before the body is even parsed.
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.method === 'GET' || request.method === 'HEAD') return undefined;
+    if (isSameOrigin(request, ctx.accountUrl(ctx.accountOf(request).name))) return undefined;
+    ctx.log?.warn({ origin: request.headers.origin, path: request.url }, 'cross-site admin form refused');
+    return sendPage(reply, CROSS_SITE_HTML, 403);
+  });
   app.get('/_static/admin.css', (_request, reply) =>
     reply.type('text/css; charset=utf-8').header('cache-control', 'max-age=300').send(ADMIN_CSS),
   );

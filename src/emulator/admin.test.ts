@@ -51,6 +51,24 @@ describe('emulator admin pages over HTTP', () => {
     assert.match(list, /class="state active"/);
   });
 
+  it('refuses admin form POSTs from another origin (CSRF), before doing anything', async () => {
+    const host = `demo.localhost:${crm.port}`;
+    const keysBefore = (await page('/admin/api-keys')).text.match(/data-key-id=/g)?.length ?? 0;
+    for (const origin of ['http://evil.example', `http://other.localhost:${crm.port}`, 'http://demo.localhost:1', 'null']) {
+      const created = await callEmulator(crm.port, host, '/admin/api-keys', { form: { scope: 'integration_write' }, headers: { origin } });
+      assert.equal(created.status, 403, origin);
+      assert.match(String(created.headers['content-type']), /^text\/html/);
+      const toggled = await callEmulator(crm.port, host, '/admin/integration/acme-1/activity', { form: { action: 'deactivate' }, headers: { origin } });
+      assert.equal(toggled.status, 403, origin);
+    }
+    assert.equal((await page('/admin/api-keys')).text.match(/data-key-id=/g)?.length ?? 0, keysBefore, 'no key was created');
+    assert.equal(crm.integrationModules('demo')[0]?.active, true, 'the module was not switched off');
+    // The page's own origin (as the browser sends it) passes, and so does no Origin at all.
+    const own = await callEmulator(crm.port, host, '/admin/api-keys', { form: { scope: 'integration_read' }, headers: { origin: `http://${host}` } });
+    assert.equal(own.status, 201);
+    assert.equal((await page('/admin/api-keys', { scope: 'integration_read' })).status, 201);
+  });
+
   it('toggles a module with a form POST and shows that no callback could be delivered', async () => {
     const reply = await page('/admin/integration/acme-1/activity', { action: 'freeze' });
     assert.equal(reply.status, 303);

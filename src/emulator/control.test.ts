@@ -53,6 +53,30 @@ describe('emulator control API over HTTP', () => {
     status = 200;
   });
 
+  it('accepts only JSON bodies: a form or text/plain a web page could post cross-site gets 415', async () => {
+    const publish = { integrationCode: 'csrf', name: 'Evil', accountUrl: 'http://evil.example/' };
+    const attempts: EmulatorCall[] = [
+      { form: publish },
+      { method: 'POST', headers: { 'content-type': 'text/plain' } },
+      { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': '0' } },
+      { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=x' } },
+    ];
+    for (const call of attempts) {
+      const reply = await control('/_emulator/marketplace', call);
+      assert.equal(reply.status, 415, JSON.stringify(call));
+      assert.equal(reply.json.error.code, 'RCMK_EMULATOR_REQUEST_INVALID');
+    }
+    // Even a body-less route (Connect) refuses a form content type.
+    const connect = await control('/_emulator/accounts/x/marketplace/y/connect', { form: {} });
+    assert.equal(connect.status, 415);
+    // No card was published by any of them: the marketplace page of an account does not show it.
+    crm.createAccount({ name: 'csrf' });
+    const page = await callEmulator(crm.port, `csrf.localhost:${crm.port}`, '/admin/marketplace');
+    assert.doesNotMatch(page.text, /evil\.example/);
+    // JSON still works.
+    assert.equal((await control('/_emulator/marketplace', { json: publish })).status, 201);
+  });
+
   it('health answers 200 on 127.0.0.1 and localhost', async () => {
     assert.equal((await control('/_emulator/health')).status, 200);
     assert.equal((await callEmulator(crm.port, `localhost:${crm.port}`, '/_emulator/health')).status, 200);
