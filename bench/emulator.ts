@@ -51,5 +51,7 @@ const emu = await load(`http://127.0.0.1:${crm.port}`, { host: `bench.localhost:
 console.log(`emulator GET /api/credentials:       ${line(emu)}`);
 const met = emu.rps >= 10_000 && emu.errors === 0 && emu.non2xx === 0;
 console.log(`ratio emulator/baseline: ${fmt(emu.rps / base.rps, 2)}   target ≥ 10,000 req/s: ${met ? 'met' : 'NOT met'}`);
+// A missed target fails the run (npm run bench, CI), not only the printed line.
+if (!met) process.exitCode = 1;
 await crm.close();
 await baseline.close();
