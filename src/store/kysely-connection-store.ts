@@ -135,12 +135,9 @@ export class KyselyConnectionStore implements ConnectionStore {
         ? this.#execute(this.#byHash({ hash: hashes[0] as string }), true)
         : this.db.selectFrom(T).selectAll().where('client_id_hash', 'in', hashes).execute(),
     );
-    for (const row of rows) {
-      const connection = this.#toConnection(row);
-      // The hash is keyed and unique, so this holds; checking the opened value keeps a collision harmless.
-      if (safeEqual(connection.clientId, clientId)) return connection;
-    }
-    return undefined;
+    // The hash is a keyed HMAC-SHA256 with a unique index: a match is this clientId, so it need not be opened.
+    const row = rows[0];
+    return row && this.#toConnection(row, { clientId });
   }
 
   async findById(id: string): Promise<Connection | undefined> {
@@ -377,13 +374,24 @@ export class KyselyConnectionStore implements ConnectionStore {
     });
   }
 
-  #toConnection(row: Row, known?: { clientId: string; apiKey: string }): Connection {
-    return Object.freeze({
+  /**
+   * The secrets are opened on first read, not here: the hot path (an activity callback: find by clientId, update
+   * the state) never reads the API key and already knows the clientId, so it decrypts nothing.
+   */
+  #toConnection(row: Row, known: { readonly clientId?: string; readonly apiKey?: string } = {}): Connection {
+    const sealer = this.sealer;
+    let clientId = known.clientId;
+    let apiKey = known.apiKey;
+    const connection = {
       id: row.id,
       moduleCode: row.module_code,
       accountUrl: row.account_url,
-      clientId: known?.clientId ?? this.sealer.open(row.client_id_sealed, row.id, 'clientId'),
-      apiKey: known?.apiKey ?? this.sealer.open(row.api_key_sealed, row.id, 'apiKey'),
+      get clientId(): string {
+        return (clientId ??= sealer.open(row.client_id_sealed, row.id, 'clientId'));
+      },
+      get apiKey(): string {
+        return (apiKey ??= sealer.open(row.api_key_sealed, row.id, 'apiKey'));
+      },
       settings: Object.freeze(JSON.parse(row.settings) as Record<string, unknown>),
       state: row.state as ConnectionState,
       active: Number(row.active) === 1,
@@ -393,7 +401,8 @@ export class KyselyConnectionStore implements ConnectionStore {
       createdAt: new Date(row.created_at),
       updatedAt: new Date(row.updated_at),
       version: Number(row.version),
-    });
+    };
+    return Object.freeze(connection);
   }
 
   async #run<R>(work: () => Promise<R>): Promise<R> {
