@@ -32,7 +32,7 @@ export interface KyselyConnectionStoreOptions {
   readonly keyring: Keyring;
   /** Clock for timestamps; default `() => new Date()`. */
   readonly now?: () => Date;
-  /** Opened secrets kept in memory for hot rows (see `SealerOptions.openCacheSize`); default 1,000 connections, 0 = off. */
+  /** Opened secrets kept in memory for hot rows (see `SealerOptions.openCacheSize`); default 0 = off (opt-in). */
   readonly openCacheSize?: number;
   /**
    * Optional synchronous executor on the same database, used for the hot single-statement queries when it accepts

@@ -32,8 +32,8 @@ export interface SealerOptions {
   /**
    * How many rows' opened secrets, and how many clientIds' lookup hashes, to keep in memory. A row's entry is used
    * only while its sealed text is unchanged (a sealed text opens to one plaintext only, so a hit is as good as
-   * opening); it spares two AES-GCM opens and the HMACs per read of a hot connection. Default 1,000; 0 turns it off.
-   * Under uniformly random access to far more connections than this, it only churns: turn it off there.
+   * opening); it spares two AES-GCM opens and the HMACs per read of a hot connection. Default 0 (off): it keeps
+   * plaintext API keys and clientIds in memory, and since the store opens secrets lazily the hot path gains little.
    */
   readonly openCacheSize?: number;
 }
@@ -65,7 +65,7 @@ function aad(keyId: string, rowId: string, field: SealedField): Buffer {
 
 /** Makes a sealer over `keyring`; derived keys are computed here, once. */
 export function createSealer(keyring: Keyring, options: SealerOptions = {}): Sealer {
-  const cacheSize = Math.max(0, Math.floor(options.openCacheSize ?? 1_000));
+  const cacheSize = Math.max(0, Math.floor(options.openCacheSize ?? 0));
   // Per field: row id → [sealed text, plaintext]. Keyed by the short row id, so a lookup builds no string.
   const opened: Record<SealedField, Map<string, readonly [string, string]>> = { apiKey: new Map(), clientId: new Map() };
   // clientId → its lookup hashes: the same clientId arrives with every callback of its account.
