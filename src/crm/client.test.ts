@@ -362,6 +362,27 @@ describe('transport', () => {
     );
   });
 
+  it('a body that trickles in past a long budget is cut (undici only times out between chunks)', async () => {
+    let timer: NodeJS.Timeout | undefined;
+    const s = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"success":true,"scopes":["');
+      timer = setInterval(() => res.write('x'), 200); // a chunk well inside undici's per-chunk timeout, forever
+    });
+    const started = Date.now();
+    try {
+      // 3.5 s: above the precise-timer threshold, so the shared body sweeper is what ends it.
+      await assert.rejects(
+        clientFor(s.url, noRetries, { requestTimeoutMs: 3500 }).credentials(),
+        (error: unknown) => error instanceof TimeoutError && error.phase === 'request',
+      );
+    } finally {
+      clearInterval(timer);
+    }
+    const took = Date.now() - started;
+    assert.ok(took >= 3400 && took < 6000, `took ${took} ms`);
+  });
+
   it('an answer over the size limit → NetworkError', async () => {
     const s = await serve((_req, res) => json(res, 200, { success: true, scopes: ['x'.repeat(5000)] }));
     await assert.rejects(

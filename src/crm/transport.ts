@@ -209,6 +209,8 @@ export function createCrmTransport(options: CrmTransportOptions = {}): CrmTransp
     return `${who}|${budget}`;
   };
 
+  const bodyWatch = createBodyWatch();
+
   /** Budgets shorter than this get a precise timer (see below); longer ones rely on undici's own timeouts. */
   const PRECISE_TIMER_BELOW_MS = 3000;
 
@@ -223,7 +225,7 @@ export function createCrmTransport(options: CrmTransportOptions = {}): CrmTransp
       new TimeoutError({ method: req.method, path: req.path, phase: bound ? 'deadline' : 'request', afterMs: Math.round(performance.now() - started) });
 
     let permit: RateLimitPermit | undefined;
-    let bodyTimer: NodeJS.Timeout | undefined;
+    let inFlight: BodyDeadline | undefined;
     let bodyTimedOut = false;
     let precise: AbortController | undefined;
     let preciseTimer: NodeJS.Timeout | undefined;
@@ -261,20 +263,22 @@ export function createCrmTransport(options: CrmTransportOptions = {}): CrmTransp
       }
       // Rounded up to whole seconds (undici's own resolution): a parser keeps its timer when the value repeats,
       // and re-creates it when it changes, which every call's slightly different remainder would otherwise cause.
+      // The agent's own timeouts are requestTimeoutMs, so a full budget needs no per-request options.
       const coarse = Math.ceil(budget / 1000) * 1000;
       const response = await undiciRequest(`${req.accountUrl}${req.path}`, {
         dispatcher: agent,
         method: req.method,
         headers,
         body,
-        headersTimeout: coarse,
-        bodyTimeout: coarse,
+        ...(coarse < requestTimeoutMs ? { headersTimeout: coarse, bodyTimeout: coarse } : {}),
         ...(precise ? { signal: precise.signal } : {}),
       });
-      bodyTimer = setTimeout(() => {
-        bodyTimedOut = true;
-        response.body.destroy();
-      }, Math.max(1, Math.ceil(until - performance.now())));
+      // undici's body timeout is per chunk; a body trickling in must still end by `until`. A short budget is
+      // already covered by the precise signal; a long one by the shared sweeper (no timer per request).
+      if (!precise) {
+        inFlight = { until, stop: () => { bodyTimedOut = true; response.body.destroy(); } };
+        bodyWatch.add(inFlight);
+      }
       const text = await response.body.text();
       const contentType = headerValue(response.headers['content-type']) ?? '';
       const result: CrmHttpResponse = {
@@ -297,7 +301,7 @@ export function createCrmTransport(options: CrmTransportOptions = {}): CrmTransp
       );
       throw failure;
     } finally {
-      clearTimeout(bodyTimer);
+      if (inFlight) bodyWatch.delete(inFlight);
       clearTimeout(preciseTimer);
       permit?.release();
     }
@@ -306,7 +310,10 @@ export function createCrmTransport(options: CrmTransportOptions = {}): CrmTransp
   return Object.freeze({
     policy,
     request,
-    close: () => agent.close(),
+    close: () => {
+      bodyWatch.stop();
+      return agent.close();
+    },
   });
 }
 
@@ -342,4 +349,44 @@ function ms(started: number): number {
 
 function isPolicy(value: AccountUrlPolicy | AccountUrlPolicyOptions | undefined): value is AccountUrlPolicy {
   return value !== undefined && (value as AccountUrlPolicy).allowedDomains instanceof Set;
+}
+
+interface BodyDeadline {
+  readonly until: number;
+  stop(): void;
+}
+
+/**
+ * One interval for every response body in flight, instead of a timer per request: it ends bodies whose deadline
+ * passed, within a quarter second, and runs only while something is in flight.
+ */
+function createBodyWatch(everyMs = 250) {
+  const watched = new Set<BodyDeadline>();
+  let interval: NodeJS.Timeout | undefined;
+  const sweep = () => {
+    const now = performance.now();
+    for (const entry of watched) {
+      if (entry.until > now) continue;
+      watched.delete(entry);
+      entry.stop();
+    }
+    if (watched.size === 0) stop();
+  };
+  const stop = () => {
+    clearInterval(interval);
+    interval = undefined;
+  };
+  return {
+    add(entry: BodyDeadline) {
+      watched.add(entry);
+      if (!interval) {
+        interval = setInterval(sweep, everyMs);
+        interval.unref();
+      }
+    },
+    delete(entry: BodyDeadline) {
+      watched.delete(entry);
+    },
+    stop,
+  };
 }
