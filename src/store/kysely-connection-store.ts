@@ -5,11 +5,12 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
-import type { CompiledQuery, Compilable, Kysely, Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { sql } from 'kysely';
 import { ConnectionNotFoundError, KitError, StoreConflictError, StoreUnavailableError } from '../errors.js';
 import type { Keyring } from './keyring.js';
 import { claimOnce } from './kysely-claims.js';
+import { HotQueries } from './kysely-hot-queries.js';
 import { type ConnectionsTable, type StoreDatabase } from './schema.js';
 import { createSealer, safeEqual, type Sealer } from './seal.js';
 import type {
@@ -79,22 +80,6 @@ export function classifyStoreError(error: unknown): unknown {
   return error;
 }
 
-/**
- * Compiles a query once with a sentinel per named value, then runs it with new values by rebuilding only the
- * parameter list. Spares Kysely's build and compile (~10 µs) on the hot paths. Returns `undefined` if a sentinel
- * does not come out as a parameter (then the caller builds the query the ordinary way).
- */
-function template<N extends string, R>(
-  names: readonly N[],
-  build: (values: Readonly<Record<N, any>>) => Compilable<R>,
-): ((values: Readonly<Record<N, unknown>>) => CompiledQuery<R>) | undefined {
-  const sentinels = Object.fromEntries(names.map((name) => [name, `\u0001rcmk-param:${name}`])) as Record<N, string>;
-  const compiled = build(sentinels).compile();
-  const order = compiled.parameters.map((value) => names.find((name) => sentinels[name] === value));
-  if (order.some((name) => name === undefined) || names.some((name) => !order.includes(name))) return undefined;
-  return (values) => ({ ...compiled, parameters: order.map((name) => values[name as N]) });
-}
-
 function iso(date: Date): string {
   return date.toISOString();
 }
@@ -110,10 +95,8 @@ export class KyselyConnectionStore implements ConnectionStore {
   readonly #now: () => Date;
   readonly #ownsDb: boolean;
   readonly #postgres: boolean;
-  readonly #byHash: ((values: { hash: string }) => CompiledQuery<Row>) | undefined;
-  readonly #byId: ((values: { id: string }) => CompiledQuery<Row>) | undefined;
-  readonly #direct: KyselyConnectionStoreOptions['directQuery'];
-  readonly #updates = new Map<string, ((values: Readonly<Record<string, unknown>>) => CompiledQuery<Row>) | undefined>();
+  /** Precompiled lookups and updates, run directly on SQLite outside transactions (see kysely-hot-queries.ts). */
+  readonly #hot: HotQueries;
 
   constructor(options: KyselyConnectionStoreOptions) {
     this.db = options.db;
@@ -122,18 +105,16 @@ export class KyselyConnectionStore implements ConnectionStore {
     this.#now = options.now ?? (() => new Date());
     this.#ownsDb = options.ownsDb ?? true;
     this.#postgres = options.dialect === 'postgres';
-    this.#direct = options.directQuery;
-    this.#byHash = template(['hash'], (v) => this.db.selectFrom(T).selectAll().where('client_id_hash', '=', v.hash));
-    this.#byId = template(['id'], (v) => this.db.selectFrom(T).selectAll().where('id', '=', v.id));
+    this.#hot = new HotQueries(this.db, options.directQuery);
   }
 
   async findByClientId(clientId: string): Promise<Connection | undefined> {
     if (clientId === '') return undefined;
     const hashes = this.sealer.lookupHashes(clientId);
-    const rows = await this.#run(async () =>
-      hashes.length === 1 && this.#byHash
-        ? this.#execute(this.#byHash({ hash: hashes[0] as string }), true)
-        : this.db.selectFrom(T).selectAll().where('client_id_hash', 'in', hashes).execute(),
+    const rows = await this.#run(
+      async () =>
+        (hashes.length === 1 ? this.#hot.selectByHash(hashes[0] as string) : undefined) ??
+        this.db.selectFrom(T).selectAll().where('client_id_hash', 'in', hashes).execute(),
     );
     // The hash is a keyed HMAC-SHA256 with a unique index: a match is this clientId, so it need not be opened.
     const row = rows[0];
@@ -141,9 +122,7 @@ export class KyselyConnectionStore implements ConnectionStore {
   }
 
   async findById(id: string): Promise<Connection | undefined> {
-    const row = await this.#run(async () =>
-      this.#byId ? (await this.#execute(this.#byId({ id }), true))[0] : this.db.selectFrom(T).selectAll().where('id', '=', id).executeTakeFirst(),
-    );
+    const row = await this.#run(async () => this.#hot.selectById(id) ?? this.db.selectFrom(T).selectAll().where('id', '=', id).executeTakeFirst());
     return row && this.#toConnection(row);
   }
 
@@ -250,9 +229,9 @@ export class KyselyConnectionStore implements ConnectionStore {
     };
     if (patch.apiKey === undefined && events.length === 0) {
       // Fast path: one precompiled statement, no transaction, when nothing else must commit with it.
-      const run = this.#updateTemplate(Object.keys(set) as (keyof Row)[]);
-      if (run) {
-        const row = await this.#run(async () => (await this.#execute(run({ ...set, id, expectedVersion }), true))[0]);
+      const updating = this.#hot.updateAtVersion(set, id, expectedVersion);
+      if (updating) {
+        const row = await this.#run(() => updating);
         if (row) return this.#toConnection(row);
         const current = await this.#run(() => this.db.selectFrom(T).select('version').where('id', '=', id).executeTakeFirst());
         if (!current) throw new ConnectionNotFoundError(`No connection with id ${id}`);
@@ -323,32 +302,6 @@ export class KyselyConnectionStore implements ConnectionStore {
       api_key_sealed: this.sealer.seal(apiKey, id, 'apiKey'),
       key_id: this.sealer.sealingKeyId,
     };
-  }
-
-  /** Runs a precompiled query, directly when the dialect allows it, else through Kysely. */
-  async #execute(query: CompiledQuery<Row>, single = false): Promise<Row[]> {
-    const rows = this.#direct?.(query.sql, query.parameters, single);
-    return rows ? (rows as Row[]) : (await this.db.executeQuery(query)).rows;
-  }
-
-  /** The update statement for one set of columns, compiled once per shape. */
-  #updateTemplate(columns: readonly (keyof Row)[]): ((values: Readonly<Record<string, unknown>>) => CompiledQuery<Row>) | undefined {
-    const key = columns.join(',');
-    if (!this.#updates.has(key)) {
-      const names = [...columns, 'id', 'expectedVersion'] as string[];
-      this.#updates.set(
-        key,
-        template(names, (v) =>
-          this.db
-            .updateTable(T)
-            .set(Object.fromEntries(columns.map((column) => [column, v[column]])))
-            .where('id', '=', v.id)
-            .where('version', '=', v.expectedVersion)
-            .returningAll(),
-        ),
-      );
-    }
-    return this.#updates.get(key);
   }
 
   #selectByAccount(db: Db, accountUrl: string, moduleCode: string): Promise<Row | undefined> {
