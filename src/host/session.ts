@@ -39,3 +39,17 @@ export function readSession(request: FastifyRequest): string | undefined {
 export function endSession(reply: FastifyReply, options: Pick<SessionOptions, 'path'>): void {
   reply.clearCookie(SESSION_COOKIE, { path: options.path });
 }
+
+/**
+ * Starts the session and sends the browser to the clean settings page (post/redirect/get), keeping `?lang=`: the
+ * one way in, whether the CRM posted a clientId or the simple connection handed over a login ticket.
+ */
+export function enterSettings(
+  reply: FastifyReply,
+  connectionId: string,
+  options: SessionOptions & { readonly settingsPath: string },
+  lang: string | undefined,
+): FastifyReply {
+  startSession(reply, connectionId, options);
+  return reply.redirect(`${options.settingsPath}${lang ? `?lang=${encodeURIComponent(lang)}` : ''}`, 303);
+}

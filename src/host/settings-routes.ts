@@ -14,7 +14,7 @@ import { type SettingsNotice, type SettingsPageInput, settingsPage } from './pag
 import { type Form, type Query, settingsFrom, text } from './form.js';
 import type { HostContext } from './plugin.js';
 import { findOwnById, findOwnByClientId } from '../connect/kit.js';
-import { endSession, readSession, startSession } from './session.js';
+import { endSession, enterSettings, readSession } from './session.js';
 import { exchangeLoginTicket } from './simple-connection-routes.js';
 
 const NOTICES: readonly SettingsNotice[] = ['saved', 'keySaved', 'disconnected'];
@@ -38,10 +38,8 @@ export async function settingsRoutes(app: FastifyInstance, host: HostContext): P
   const openByClientId = async (request: FastifyRequest, reply: FastifyReply, clientId: string) => {
     const connection = await findOwnByClientId(kit, clientId);
     if (!connection) return fail(request, reply, 404, ErrorCode.ConnectionNotFound);
-    startSession(reply, connection.id, host.session);
     request.log.info({ connectionId: connection.id }, 'settings opened from the CRM');
-    const lang = (request.query as Query).lang;
-    return reply.redirect(`${host.at(base)}${lang ? `?lang=${encodeURIComponent(lang)}` : ''}`, 303);
+    return enterSettings(reply, connection.id, { ...host.session, settingsPath: host.at(base) }, (request.query as Query).lang);
   };
 
   /** The session's connection, or `undefined` after answering with the right page. */

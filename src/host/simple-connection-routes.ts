@@ -11,7 +11,7 @@ import { errorMessage } from '../i18n/index.js';
 import type { Query } from './form.js';
 import { messagePage } from './pages/layout.js';
 import type { HostContext } from './plugin.js';
-import { endSession, startSession } from './session.js';
+import { endSession, enterSettings } from './session.js';
 
 /** Registers `GET paths.simpleConfig` and `POST paths.simpleRegister`. No CSRF: the CRM calls them, not a browser. */
 export async function simpleConnectionRoutes(app: FastifyInstance, host: HostContext, simple: SimpleConnection): Promise<void> {
@@ -43,8 +43,7 @@ export async function exchangeLoginTicket(host: HostContext, request: FastifyReq
       .header('cache-control', 'no-store')
       .send(messagePage(host.page(request, locale), errorMessage(locale, ErrorCode.SessionMissing)));
   }
-  startSession(reply, redemption.connection.id, host.session);
   request.log.info({ connectionId: redemption.connection.id }, 'settings opened with a login ticket');
-  const lang = (request.query as Query).lang;
-  return reply.redirect(`${host.at(host.kit.module.paths.settings)}${lang ? `?lang=${encodeURIComponent(lang)}` : ''}`, 303);
+  const settingsPath = host.at(host.kit.module.paths.settings);
+  return enterSettings(reply, redemption.connection.id, { ...host.session, settingsPath }, (request.query as Query).lang);
 }
