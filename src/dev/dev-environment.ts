@@ -3,6 +3,7 @@
  * emulator's Marketplace, SQLite under `.data/`. What `retailcrm-module-kit dev` (and `npm run dev`) runs.
  */
 import { pathToFileURL } from 'node:url';
+import type { FastifyInstance } from 'fastify';
 import { resolve } from 'node:path';
 import type { AnyModuleDefinition } from '../connect/module-definition.js';
 import { ConfigError } from '../errors.js';
@@ -65,6 +66,12 @@ export async function loadModuleFile(path?: string): Promise<DevModuleFile> {
   return loaded as DevModuleFile;
 }
 
+/** Serves what a module file brings besides its definition (its logo), for `dev` and `start` alike. */
+export function serveModuleFileAssets(app: FastifyInstance, file: DevModuleFile): void {
+  const { logoSvg } = file;
+  if (logoSvg) app.get('/logo.svg', async (_request, reply) => reply.type('image/svg+xml').send(logoSvg));
+}
+
 export async function startDevEnvironment(options: DevOptions = {}): Promise<DevEnvironment> {
   const host = options.host ?? '127.0.0.1';
   const account = options.account ?? 'demo';
@@ -82,9 +89,7 @@ export async function startDevEnvironment(options: DevOptions = {}): Promise<Dev
         production: false,
         accountUrlPolicy: { allowLocal: true },
         logger: { level: options.logLevel ?? 'warn' },
-        configure: (app) => {
-          if (file.logoSvg) app.get('/logo.svg', async (_request, reply) => reply.type('image/svg+xml').send(file.logoSvg));
-        },
+        configure: (app) => serveModuleFileAssets(app, file),
       });
     module = await launch(port);
     // The baseUrl is part of the definition, so port 0 (tests) needs the real port first: restart on it.

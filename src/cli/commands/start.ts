@@ -3,7 +3,7 @@
  * start without a keyring (`MODULE_SECRET_KEYS`); local account addresses are never allowed here.
  * @module
  */
-import { loadModuleFile } from '../../dev/dev-environment.js';
+import { loadModuleFile, serveModuleFileAssets } from '../../dev/dev-environment.js';
 import { ConfigError } from '../../errors.js';
 import { startModule } from '../../host/start-module.js';
 import { loadKeyring } from '../../store/keyring.js';
@@ -40,9 +40,7 @@ export const startCommand: CliCommand = {
           port: flags.port ?? (process.env.PORT ? parsePort(process.env.PORT) : 8080),
           host: flags.host ?? process.env.HOST ?? '0.0.0.0',
           accountUrlPolicy: { boxHosts: list(process.env.CRM_BOX_HOSTS) },
-          configure: (app) => {
-            if (file.logoSvg) app.get('/logo.svg', async (_request, reply) => reply.type('image/svg+xml').send(file.logoSvg));
-          },
+          configure: (app) => serveModuleFileAssets(app, file),
         });
         io.out(`Module listening on ${running.url}, public address ${baseUrl}`);
         const signal = await untilStopSignal();
