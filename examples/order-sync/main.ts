@@ -3,7 +3,7 @@
  *   MODULE_BASE_URL=https://sync.example.com MODULE_SECRET_KEYS=… DATABASE_URL=postgres://… tsx examples/order-sync/main.ts
  * For local development against the emulator use `npm run dev` instead.
  */
-import { startModule } from '../../src/index.js';
+import { startModule } from 'retailcrm-module-kit';
 import { ORDER_SYNC_LOGO_SVG } from './logo.js';
 import { orderSyncModule } from './module.js';
 

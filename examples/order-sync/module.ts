@@ -9,7 +9,7 @@
  * - lifecycle hooks.
  */
 import { z } from 'zod';
-import { defineModule, type CrmClient, type CredentialsResponse } from '../../src/index.js';
+import { defineModule, type CrmClient, type CredentialsResponse } from 'retailcrm-module-kit';
 import { ORDER_SYNC_LOGO_SVG } from './logo.js';
 
 export const ORDER_SYNC_CODE = 'demo-order-sync';
@@ -18,8 +18,8 @@ const settings = {
   schema: z.object({
     siteCode: z.string().min(1).max(64),
     orderPrefix: z.string().regex(/^[A-Z0-9-]{0,10}$/, 'up to 10 capital letters, digits or "-"').optional(),
-    syncEveryMinutes: z.enum(['5', '15', '60']),
-    includeCancelled: z.boolean(),
+    syncEveryMinutes: z.enum(['5', '15', '60']).default('15'),
+    includeCancelled: z.boolean().default(false),
   }),
   fields: {
     siteCode: {
