@@ -3,6 +3,8 @@
  * a CRM transport. For a module inside a bigger app, register `moduleHost` instead.
  */
 import { hkdfSync } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { createConnectKit, type ComposedConnectKit } from '../connect/create-connect-kit.js';
 import type { FlowLogger } from '../connect/kit.js';
@@ -18,8 +20,14 @@ import type { Connection, ConnectionStore } from '../store/types.js';
 import { moduleHost } from './plugin.js';
 import { redactingSerializers } from './security.js';
 
+/**
+ * A module, or a function building it from the address the server listens on, for a module whose `baseUrl`
+ * depends on its port (`port: 0` in tests): the function is called once the port is known.
+ */
+export type ModuleSource = AnyModuleDefinition | ((baseUrl: string) => AnyModuleDefinition);
+
 export interface StartModuleOptions {
-  readonly module: AnyModuleDefinition;
+  readonly module: ModuleSource;
   /** Default 0 (any free port). */
   readonly port?: number;
   /** Default 127.0.0.1. */
@@ -60,7 +68,20 @@ export async function startModule(options: StartModuleOptions): Promise<RunningM
     options.store ??
     (await openConnectionStore({ keyring: keyring as Keyring, databaseUrl: options.databaseUrl, dataDir: options.dataDir }));
   const logger = options.logger ?? { level: 'info' };
+  const host = options.host ?? '127.0.0.1';
+  // A module built from its address needs the socket bound before the routes exist: bind it first, then hand it
+  // to Fastify (serverFactory), which never listens itself and so never closes it.
+  const early = typeof options.module === 'function' ? await bindServer(options.port ?? 0, host) : undefined;
+  let module: AnyModuleDefinition;
+  try {
+    module = typeof options.module === 'function' ? options.module(early!.url) : options.module;
+  } catch (error) {
+    await early?.close();
+    if (!options.store) await store.close();
+    throw error;
+  }
   const app = Fastify({
+    ...(early ? { serverFactory: early.attach } : {}),
     logger:
       logger === false
         ? false
@@ -78,10 +99,10 @@ export async function startModule(options: StartModuleOptions): Promise<RunningM
     const policy = createAccountUrlPolicy(options.accountUrlPolicy ?? {}, env);
     if (production && options.transport?.policy.allowLocal)
       throw new ConfigError(['the transport allows local account addresses, which production mode refuses']);
-    if (production && !options.module.baseUrl.startsWith('https://'))
-      app.log.warn({ baseUrl: options.module.baseUrl }, 'production with an http:// baseUrl: cookies are not Secure and the CRM may refuse it');
+    if (production && !module.baseUrl.startsWith('https://'))
+      app.log.warn({ baseUrl: module.baseUrl }, 'production with an http:// baseUrl: cookies are not Secure and the CRM may refuse it');
     const kit = createConnectKit({
-      module: options.module,
+      module,
       store,
       // CRM calls are logged through the app's logger (method, path, status, duration; never the key).
       transport: options.transport ?? createCrmTransport({ accountUrlPolicy: policy, logger: app.log as unknown as CrmLogger }),
@@ -89,32 +110,67 @@ export async function startModule(options: StartModuleOptions): Promise<RunningM
       ...(options.redirectAfterConnect ? { redirectAfterConnect: options.redirectAfterConnect } : {}),
       logger: app.log as unknown as FlowLogger,
     });
-    const prefix = new URL(options.module.baseUrl).pathname.replace(/\/+$/, '');
+    const prefix = new URL(module.baseUrl).pathname.replace(/\/+$/, '');
     await app.register(moduleHost, {
       prefix,
       kit,
       cookieSecret: options.cookieSecret ?? cookieSecretsFrom(keyring as Keyring),
     });
     await options.configure?.(app);
-    await app.listen({ port: options.port ?? 0, host: options.host ?? '127.0.0.1' });
-    const address = app.server.address();
-    const port = typeof address === 'object' && address ? address.port : options.port;
+    if (early) await app.ready();
+    else await app.listen({ port: options.port ?? 0, host });
     return {
       app,
-      url: `http://${options.host ?? '127.0.0.1'}:${port}`,
+      url: early?.url ?? urlOf(app.server, host),
       store,
       kit,
       async close() {
         await app.close();
+        await early?.close();
         if (!options.transport) await kit.transport.close();
         if (!options.store) await store.close();
       },
     };
   } catch (error) {
     await app.close();
+    await early?.close();
     if (!options.store) await store.close();
     throw error;
   }
+}
+
+function urlOf(server: Server, host: string): string {
+  const { port } = server.address() as AddressInfo;
+  // A wildcard address is not one to send a browser to; loopback reaches it.
+  const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  return `http://${shown.includes(':') ? `[${shown}]` : shown}:${port}`;
+}
+
+interface BoundServer {
+  readonly url: string;
+  readonly attach: (handler: Parameters<typeof createServer>[1]) => Server;
+  close(): Promise<void>;
+}
+
+async function bindServer(port: number, host: string): Promise<BoundServer> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return {
+    url: urlOf(server, host),
+    attach: (handler) => server.on('request', handler!),
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (!server.listening) return resolve();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
 }
 
 /** One cookie secret per keyring key, newest first: the newest signs, older ones still verify after rotation. */

@@ -1,19 +1,13 @@
 /**
- * A module and a CRM on one machine for integration tests: the emulator, a module host on a real port,
- * a real SQLite store in a temp folder, and a cookie-keeping form client.
+ * The integration tests' module on the package's own testbed (`retailcrm-module-kit/testing`): the emulator, the
+ * module on a real port, a real SQLite store in a temp folder, and a cookie-keeping form client.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { z } from 'zod';
 import { defineModule, type ModuleDefinitionInput } from '../../src/connect/module-definition.js';
-import { rapidRetriesForTests } from '../../src/crm/retry.js';
-import { startEmulator, type EmulatorHandle } from '../../src/emulator/index.js';
-import { startModule, type RunningModule } from '../../src/host/start-module.js';
-import { generateKeyEntry } from '../../src/store/keyring.js';
-import { openConnectionStore } from '../../src/store/open-connection-store.js';
-import { FormClient } from './form-client.js';
-import { freePort } from './ports.js';
+import type { EmulatorHandle } from '../../src/emulator/index.js';
+import type { RunningModule } from '../../src/host/start-module.js';
+import { startTestbed, type Testbed } from '../../src/testing/testbed.js';
+import type { FormClient } from './form-client.js';
 
 export const testSettings = {
   schema: z.object({
@@ -39,6 +33,8 @@ export interface Harness {
   readonly module: RunningModule;
   readonly client: FormClient;
   readonly connectUrl: string;
+  /** The testbed underneath, with the CRM's and the person's steps. */
+  readonly bed: Testbed;
   close(): Promise<void>;
 }
 
@@ -48,52 +44,38 @@ export interface HarnessOptions {
 }
 
 export async function startHarness(overrides: TestModuleInput = {}, options: HarnessOptions = {}): Promise<Harness> {
-  const emulator = await startEmulator({ port: 0, rateLimit: false });
-  const { apiKey } = emulator.createAccount({ name: 'demo' });
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'rcmk-flow-'));
-  const store = await openConnectionStore({ databaseUrl: join(dir, 'module.sqlite'), keyring: generateKeyEntry('test') });
-  const definition = defineModule({
-    integrationCode: 'acme-sync',
-    name: { en: 'Acme sync', ru: 'Синхронизация Acme', es: 'Sincronización Acme' },
-    logo: 'https://acme.example/logo.svg',
-    baseUrl: `http://127.0.0.1:${port}`,
-    scopes: ['order_read', 'reference_read'],
-    credentials: ['/api/orders', '/api/reference/sites'],
-    settings: testSettings,
-    integrations: (settings) => ({ payment: { currencies: [settings.currency] } }),
-    hooks: {
-      async validateSettings({ settings, crm }) {
-        const sites = await crm.sites();
-        return settings.siteCode in sites
-          ? { ok: true }
-          : { ok: false, fieldErrors: { siteCode: { en: 'No such store', ru: 'Нет такого магазина', es: 'No existe esa tienda' } } };
-      },
-    },
-    ...overrides,
-  });
-  const module = await startModule({
-    module: definition,
-    port,
-    store,
-    accountUrlPolicy: { allowLocal: true },
-    cookieSecret: 'a-test-cookie-secret-of-32-characters!',
-    retry: rapidRetriesForTests,
+  const bed = await startTestbed({
+    module: (baseUrl) =>
+      defineModule({
+        integrationCode: 'acme-sync',
+        name: { en: 'Acme sync', ru: 'Синхронизация Acme', es: 'Sincronización Acme' },
+        logo: 'https://acme.example/logo.svg',
+        baseUrl,
+        scopes: ['order_read', 'reference_read'],
+        credentials: ['/api/orders', '/api/reference/sites'],
+        settings: testSettings,
+        integrations: (settings) => ({ payment: { currencies: [settings.currency] } }),
+        hooks: {
+          async validateSettings({ settings, crm }) {
+            const sites = await crm.sites();
+            return settings.siteCode in sites
+              ? { ok: true }
+              : { ok: false, fieldErrors: { siteCode: { en: 'No such store', ru: 'Нет такого магазина', es: 'No existe esa tienda' } } };
+          },
+        },
+        ...overrides,
+      }),
     logger: options.logStream ? { level: 'debug', stream: options.logStream } : false,
   });
   return {
-    emulator,
-    crmUrl: emulator.accountUrl('demo'),
-    apiKey,
-    module,
-    client: new FormClient(),
-    connectUrl: `${module.url}/connect`,
-    async close() {
-      await module.close();
-      await store.close();
-      await emulator.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
+    emulator: bed.emulator,
+    crmUrl: bed.accountUrl,
+    apiKey: bed.apiKey,
+    module: bed.module,
+    client: bed.browser,
+    connectUrl: bed.connectUrl,
+    bed,
+    close: () => bed.close(),
   };
 }
 

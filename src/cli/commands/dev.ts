@@ -23,7 +23,7 @@ export const devCommand: CliCommand = {
       .option('--emulator-port <port>', 'emulator port', parsePort, 7700)
       .option('--host <host>', 'interface to listen on', '127.0.0.1')
       .option('--data-dir <dir>', 'where the SQLite database and the development keyring live', '.data')
-      .option('--module <file>', 'a file exporting createModule(baseUrl) (default: examples/order-sync/module.ts)')
+      .option('--module <file>', 'a .js/.mjs file, or .ts with tsx installed, exporting createModule(baseUrl) (default: the bundled example)')
       .action(async (flags: DevFlags) => {
         const dev = await startDevEnvironment({
           port: flags.port,

@@ -3,7 +3,7 @@
  * start without a keyring (`MODULE_SECRET_KEYS`); local account addresses are never allowed here.
  * @module
  */
-import { loadModuleFile, serveModuleFileAssets } from '../../dev/dev-environment.js';
+import { loadModuleFile, serveModuleFileAssets } from '../../dev/module-file.js';
 import { ConfigError } from '../../errors.js';
 import { startModule } from '../../host/start-module.js';
 import { loadKeyring } from '../../store/keyring.js';

@@ -1,0 +1,11 @@
+import { createServer } from 'node:http';
+import Fastify from 'fastify';
+const server = createServer();
+await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+const port = (server.address() as any).port;
+const app = Fastify({ serverFactory: (handler) => { server.on('request', handler); return server; } });
+app.get('/x', async () => ({ port }));
+await app.ready();
+console.log(await (await fetch(`http://127.0.0.1:${port}/x`)).json(), app.server === server);
+await app.close();
+console.log('listening after close:', server.listening);

@@ -1,0 +1,90 @@
+/**
+ * Loading the module file that `dev --module` and `start --module` are given. JavaScript files are imported as
+ * they are; a TypeScript file is imported through tsx, taken from the user's own project (we do not ship a
+ * compiler), and when tsx is not there the error says exactly what to install.
+ * @module
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, extname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import type { AnyModuleDefinition } from '../connect/module-definition.js';
+import { ConfigError } from '../errors.js';
+
+/** What a module file given to `dev --module` or `start --module` exports. */
+export interface ModuleFile {
+  /** Builds the module for the base URL it is served at. */
+  createModule(baseUrl: string): AnyModuleDefinition;
+  /** Served at `/logo.svg` when given. */
+  readonly logoSvg?: string;
+  /** Shown on the emulator's Marketplace card. */
+  readonly description?: string;
+}
+
+/**
+ * The bundled example: compiled beside the kit in the installed package (`dist/examples`), its TypeScript source
+ * in this repository (run through tsx).
+ */
+export function bundledExamplePath(): string {
+  const compiled = fileURLToPath(new URL('../examples/order-sync/module.js', import.meta.url));
+  if (existsSync(compiled)) return compiled;
+  return fileURLToPath(new URL('../../examples/order-sync/module.ts', import.meta.url));
+}
+
+const TYPESCRIPT = new Set(['.ts', '.mts', '.cts']);
+
+export async function loadModuleFile(path?: string): Promise<ModuleFile> {
+  const file = path ? resolve(path) : bundledExamplePath();
+  const shown = path ?? 'the bundled example';
+  if (!existsSync(file)) throw new ConfigError([`the module file ${shown} does not exist (looked at ${file})`]);
+  let loaded: Partial<ModuleFile>;
+  try {
+    loaded = (await importWithTypeScript(file)) as Partial<ModuleFile>;
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    throw new ConfigError([`cannot load the module file ${shown}: ${(error as Error).message}`]);
+  }
+  if (typeof loaded.createModule !== 'function')
+    throw new ConfigError([
+      `${shown} must export createModule(baseUrl) returning defineModule({ ... }) (optional exports: logoSvg, description)`,
+    ]);
+  return loaded as ModuleFile;
+}
+
+async function importWithTypeScript(file: string): Promise<unknown> {
+  const url = pathToFileURL(file).href;
+  if (!TYPESCRIPT.has(extname(file))) return import(url);
+  try {
+    return await import(url);
+  } catch (error) {
+    // Already under tsx (npm run dev in this repository, or `tsx` by hand) the first import works.
+    if ((error as { code?: string }).code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw error;
+  }
+  await registerTsx(dirname(file));
+  return import(url);
+}
+
+let tsxRegistered = false;
+
+async function registerTsx(from: string): Promise<void> {
+  if (tsxRegistered) return;
+  let api: string;
+  try {
+    api = createRequire(join(from, 'noop.js')).resolve('tsx/esm/api');
+  } catch {
+    throw new ConfigError([
+      'a TypeScript module file needs tsx in your project: run "npm install --save-dev tsx" and try again ' +
+        '(or build it with tsc and pass the .js file)',
+    ]);
+  }
+  const { register } = (await import(pathToFileURL(api).href)) as { register: () => unknown };
+  register();
+  tsxRegistered = true;
+}
+
+/** Serves what a module file brings besides its definition (its logo), for `dev` and `start` alike. */
+export function serveModuleFileAssets(app: FastifyInstance, file: ModuleFile): void {
+  const { logoSvg } = file;
+  if (logoSvg) app.get('/logo.svg', async (_request, reply) => reply.type('image/svg+xml').send(logoSvg));
+}
