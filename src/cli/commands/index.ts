@@ -7,8 +7,9 @@ import { checkCommand } from './check.js';
 import { connectionsCommand } from './connections.js';
 import { devCommand } from './dev.js';
 import { emulatorCommand } from './emulator.js';
+import { initCommand } from './init.js';
 import { keysCommand } from './keys.js';
 import { migrateCommand } from './migrate.js';
 import { startCommand } from './start.js';
 
-export const commands: readonly CliCommand[] = [devCommand, startCommand, emulatorCommand, checkCommand, connectionsCommand, migrateCommand, keysCommand];
+export const commands: readonly CliCommand[] = [initCommand, devCommand, startCommand, emulatorCommand, checkCommand, connectionsCommand, migrateCommand, keysCommand];
