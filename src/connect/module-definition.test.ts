@@ -77,3 +77,40 @@ describe('registration payload', () => {
     assert.equal(registrationChanged(en, changed), true);
   });
 });
+
+describe('defineModule: rights are checked when the module is defined, not when a person connects', () => {
+  const problemsOf = (input: Record<string, unknown>): readonly string[] => {
+    try {
+      defineModule({ ...base, ...input } as Parameters<typeof defineModule>[0]);
+    } catch (error) {
+      assert.ok(error instanceof ConfigError);
+      return error.problems;
+    }
+    return [];
+  };
+
+  it('refuses an unknown scope and suggests the one meant', () => {
+    assert.deepEqual(problemsOf({ scopes: ['order_raed'] }), ['defineModule: scopes: "order_raed" is not a scope the CRM knows: did you mean "order_read"?']);
+    const [far] = problemsOf({ scopes: ['everything'] });
+    assert.match(far ?? '', /"everything" is not a scope the CRM knows \(known: order_read, order_write, .*segment_read\)/);
+  });
+
+  it('takes every known scope', () => {
+    assert.deepEqual(problemsOf({ scopes: ['custom_fields_write', 'analytics_write', 'segment_read', 'payments_read'] }), []);
+  });
+
+  it('refuses legacy paths with a version, a query or a near miss of a known path, and takes other bare paths', () => {
+    assert.deepEqual(problemsOf({ credentials: ['/api/v5/orders', 'orders', '/api/orders/', '/api/ordres', '/api/telephony/call/event'] }), [
+      'defineModule: credentials: "/api/v5/orders" must not carry a version: write /api/orders',
+      'defineModule: credentials: "orders" must start with /api/, e.g. /api/orders',
+      'defineModule: credentials: "/api/orders/" must be a bare path, with no query, space or trailing "/"',
+      'defineModule: credentials: "/api/ordres" is not a known path: did you mean /api/orders?',
+    ]);
+  });
+
+  it('types scopes as the known names, so a typo fails to compile', () => {
+    // @ts-expect-error: 'order_raed' is not a Scope
+    const typo = () => defineModule({ ...base, scopes: ['order_raed'] });
+    assert.throws(typo, ConfigError);
+  });
+});

@@ -8,9 +8,14 @@ import { ConfigError } from '../errors.js';
 import type { Locale } from '../i18n/index.js';
 import {
   AbsoluteUrl,
+  closestName,
+  credentialProblem,
   INTEGRATION_CODE_PATTERN,
+  isKnownScope,
+  KNOWN_SCOPES,
   REGISTRATION_CREDENTIALS,
   REGISTRATION_SCOPES,
+  type Scope,
 } from '../protocol/index.js';
 import type { ModuleHooks } from './hooks.js';
 
@@ -82,7 +87,7 @@ export interface ModuleDefinitionInput<Shape extends z.ZodRawShape = z.ZodRawSha
   /** Major API version the module needs. Default 5. */
   readonly apiVersion?: number;
   /** Scopes the key must have. `integration_read` and `integration_write` are always added. */
-  readonly scopes?: readonly string[];
+  readonly scopes?: readonly Scope[];
   /**
    * Legacy credential paths for accounts that report no scopes (PROTOCOL §4.2). The registration pair is always
    * added. Default: none beyond that pair.
@@ -170,6 +175,15 @@ export function defineModule<Shape extends z.ZodRawShape = z.ZodRawShape>(
     for (const key of schemaKeys) if (!fieldKeys.includes(key)) problems.push(`settings.fields.${key} is missing (label it)`);
     for (const key of fieldKeys) if (!schemaKeys.includes(key)) problems.push(`settings.fields.${key} is not in settings.schema`);
     for (const key of schemaKeys) if (RESERVED_FORM_FIELDS.has(key)) problems.push(`settings key "${key}" is reserved by the connect form`);
+  }
+  for (const scope of input.scopes ?? []) {
+    if (isKnownScope(scope)) continue;
+    const near = closestName(scope, KNOWN_SCOPES);
+    problems.push(`scopes: "${scope}" is not a scope the CRM knows${near ? `: did you mean "${near}"?` : ` (known: ${KNOWN_SCOPES.join(', ')})`}`);
+  }
+  for (const path of input.credentials ?? []) {
+    const problem = credentialProblem(path);
+    if (problem) problems.push(`credentials: ${problem}`);
   }
   if (input.simpleConnection !== undefined && (typeof input.simpleConnection.secret !== 'string' || input.simpleConnection.secret.trim() === ''))
     problems.push('simpleConnection.secret must be the non-empty Secret from the partner cabinet');

@@ -8,7 +8,7 @@ import {
   CrmErrorMsg,
   hasApiMajorVersion,
   IntegrationModuleEdit,
-  KNOWN_SCOPES,
+  isKnownScope,
   missingParameterMsg,
   UpdateScopesRequest,
 } from '../protocol/index.js';
@@ -172,7 +172,7 @@ export function apiRoutes(app: FastifyInstance, ctx: EmulatorContext): void {
     if (json === undefined) return reply;
     const parsed = UpdateScopesRequest.safeParse(json);
     if (!parsed.success) return sendCrmError(reply, 400, CrmErrorMsg.EntityFormat, fieldErrors(parsed.error.issues, 'requires'));
-    const unknown = parsed.data.scopes.filter((scope) => !KNOWN_SCOPES.includes(scope));
+    const unknown = parsed.data.scopes.filter((scope) => !isKnownScope(scope));
     if (unknown.length > 0) return sendCrmError(reply, 400, CrmErrorMsg.EntityFormat, { scopes: `Unknown scopes: ${unknown.join(', ')}` });
     // The previous key stays valid (PROTOCOL §18 leaves it open; protocol decision in docs/protocol-decisions.md).
     const record = makeApiKeyRecord({

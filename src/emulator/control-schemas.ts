@@ -3,7 +3,7 @@
  * @module
  */
 import { z } from 'zod';
-import { AbsoluteUrl, INTEGRATION_CODE_PATTERN, KNOWN_SCOPES, SiteAccess } from '../protocol/index.js';
+import { AbsoluteUrl, INTEGRATION_CODE_PATTERN, isKnownScope, SiteAccess } from '../protocol/index.js';
 import { EmulatorRequestError } from './errors.js';
 
 /** A DNS label, since the account name becomes `{name}.localhost`. */
@@ -25,7 +25,7 @@ export const CreateAccountInput = z.object({
 export type CreateAccountInput = z.input<typeof CreateAccountInput>;
 
 export const CreateApiKeyInput = z.object({
-  scopes: z.array(z.string().refine((s) => KNOWN_SCOPES.includes(s), 'unknown scope')).optional(),
+  scopes: z.array(z.string().refine((s) => isKnownScope(s), 'unknown scope')).optional(),
   credentials: z.array(z.string().startsWith('/api/', 'a path starting with /api/')).optional(),
   siteAccess: SiteAccess.optional(),
   sitesAvailable: z.array(z.string()).optional(),

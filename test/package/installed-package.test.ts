@@ -22,7 +22,7 @@ const kit = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { de
 const pin = (name: string) => `${name}@${kit.devDependencies[name]}`;
 // The environment of a user's shell: no test-runner variables, no NODE_ENV=test.
 const userEnv = (() => {
-  const env = { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' };
+  const env: NodeJS.ProcessEnv = { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' };
   delete env.NODE_ENV;
   delete env.NODE_OPTIONS;
   delete env.NODE_TEST_CONTEXT;
