@@ -7,6 +7,8 @@
  */
 
 // Describe a module, run it
+// First, so a project on zod 3 is told so before any schema is built.
+import './zod-version.js';
 export { defineModule, localize, DEFAULT_PATHS } from './connect/module-definition.js';
 export type {
   AnyModuleDefinition,

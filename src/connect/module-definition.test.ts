@@ -114,3 +114,14 @@ describe('defineModule: rights are checked when the module is defined, not when 
     assert.throws(typo, ConfigError);
   });
 });
+
+describe('defineModule: the settings schema must be zod 4', () => {
+  it('names zod 3 instead of failing deep inside the form', () => {
+    // A zod 3 object schema has `shape` and `_def` but no `_zod`: this is its outward shape.
+    const zod3Like = { shape: { a: {} }, _def: { typeName: 'ZodObject' }, safeParse: () => ({ success: true }) };
+    assert.throws(
+      () => defineModule({ ...base, settings: { schema: zod3Like as never, fields: { a: { label: 'A' } } } }),
+      (error: unknown) => error instanceof ConfigError && /zod 4 object .* looks like zod 3/.test(error.problems.join()),
+    );
+  });
+});

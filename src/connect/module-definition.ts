@@ -169,7 +169,9 @@ export function defineModule<Shape extends z.ZodRawShape = z.ZodRawShape>(
   for (const [name, path] of Object.entries(paths))
     if (!path.startsWith('/')) problems.push(`paths.${name} must start with "/"`);
   if (new Set(Object.values(paths)).size !== Object.values(paths).length) problems.push('paths must be distinct');
-  if (input.settings) {
+  if (input.settings && !('_zod' in (input.settings.schema as object)))
+    problems.push('settings.schema must be a zod 4 object (z.object from "zod" version 4); it looks like zod 3');
+  else if (input.settings) {
     const schemaKeys = Object.keys(input.settings.schema.shape);
     const fieldKeys = Object.keys(input.settings.fields);
     for (const key of schemaKeys) if (!fieldKeys.includes(key)) problems.push(`settings.fields.${key} is missing (label it)`);
@@ -241,4 +243,15 @@ function unwrap(type: unknown): unknown {
   )
     current = current.unwrap();
   return current;
+}
+
+/** What each setting is when nobody typed anything: its schema's default (`.default()`), where it has one. */
+export function settingsDefaults(module: AnyModuleDefinition): Readonly<Record<string, unknown>> {
+  const shape: Record<string, z.ZodType> = module.settings?.schema.shape ?? {};
+  const defaults: Record<string, unknown> = {};
+  for (const [key, schema] of Object.entries(shape)) {
+    const parsed = schema.safeParse(undefined);
+    if (parsed.success && parsed.data !== undefined) defaults[key] = parsed.data;
+  }
+  return Object.freeze(defaults);
 }

@@ -8,6 +8,8 @@
  * @see ../../docs/emulator.md
  * @module
  */
+// First, so a project on zod 3 is told so before any schema is built.
+import '../zod-version.js';
 import type { AddressInfo } from 'node:net';
 import type { EmulatorControl } from './control.js';
 import { resolveEmulatorOptions, type EmulatorOptions } from './options.js';

@@ -27,6 +27,7 @@ import { settingsRoutes } from './settings-routes.js';
 import { createSimpleConnection, type SimpleConnection } from '../connect/simple-connection.js';
 import { simpleConnectionRoutes } from './simple-connection-routes.js';
 import { type Form, type Query, settingsFrom, text } from './form.js';
+import { settingsDefaults } from '../connect/module-definition.js';
 
 export interface ModuleHostOptions {
   readonly kit: ConnectKit;
@@ -97,6 +98,7 @@ export async function moduleHost(app: FastifyInstance, options: ModuleHostOption
     reply.type('text/css').header('cache-control', 'public, max-age=3600').send(MODULE_CSS),
   );
 
+  const initialSettings = settingsDefaults(kit.module);
   // Step 3: the form, with the account pre-filled from `?account=` (PROTOCOL §10, §18).
   app.get(paths.connect, async (request, reply) => {
     const query = request.query as Query;
@@ -108,7 +110,8 @@ export async function moduleHost(app: FastifyInstance, options: ModuleHostOption
         action: host.at(paths.connect),
         csrfToken: token,
         account: typeof query.account === 'string' ? query.account.trim().replace(/\/+$/, '') : '',
-        settings: {},
+        // A first visit shows the schema's defaults (a default-on checkbox ticked, a default option selected).
+        settings: initialSettings,
       }),
     );
   });

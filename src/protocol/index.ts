@@ -2,6 +2,8 @@
  * The wire protocol both sides share: schemas, types and constants. No I/O.
  * @module
  */
+// First, so a project on zod 3 is told so before any schema is built.
+import '../zod-version.js';
 export * from './envelope.js';
 export * from './scopes.js';
 export * from './api.js';

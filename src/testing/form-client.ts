@@ -139,3 +139,11 @@ export function alertText(html: string): string | undefined {
   const match = /<div class="alert error" role="alert">([\s\S]*?)<\/div>/.exec(html)?.[1];
   return match === undefined ? undefined : decode(match.replace(/<[^>]+>/g, '')).trim();
 }
+
+/** The error shown beside each field (`<p class="error" id="{field}-error">`), by field name. */
+export function fieldErrors(html: string): Record<string, string> {
+  const errors: Record<string, string> = {};
+  for (const [, name, text] of html.matchAll(/<p class="error" id="([^"]+)-error">([\s\S]*?)<\/p>/g))
+    if (name) errors[name] = decode((text ?? '').replace(/<[^>]+>/g, '')).trim();
+  return errors;
+}

@@ -4,6 +4,8 @@
  * battery for a store adapter of your own.
  * @module
  */
+// First, so a project on zod 3 is told so before any schema is built.
+import '../zod-version.js';
 export {
   startTestbed,
   type ConnectAttempt,
@@ -12,5 +14,5 @@ export {
   type Testbed,
   type TestbedOptions,
 } from './testbed.js';
-export { FormClient, alertText, encodeForm, formFields, inputValue, type FormFields, type FormResponse } from './form-client.js';
+export { FormClient, alertText, encodeForm, fieldErrors, formFields, inputValue, type FormFields, type FormResponse } from './form-client.js';
 export { describeConnectionStore, sampleConnectInput, type ConnectionStoreCapabilities } from './store-battery.js';

@@ -69,3 +69,36 @@ describe('testing helpers: formFields reads a form as a browser submits it', () 
     assert.deepEqual(formFields(html), { _csrf: 't&1', a: '1', b: 'on', s: 'y', f: 'p', m: ['1', '3'], t: 'a <b>' });
   });
 });
+
+describe('testing helpers: a module built with defaults, connected without typing them', () => {
+  it('submits what the form shows: a default-on checkbox ticked, the default option selected; field errors by name', async () => {
+    const { z } = await import('zod');
+    const { defineModule } = await import('../connect/module-definition.js');
+    const bed = await startTestbed({
+      module: (baseUrl) =>
+        defineModule({
+          integrationCode: 'defaults',
+          name: 'Defaults',
+          logo: 'https://defaults.example/logo.svg',
+          baseUrl,
+          settings: {
+            schema: z.object({
+              notify: z.boolean().default(true),
+              every: z.enum(['5', '15', '60']).default('60'),
+              code: z.string().regex(/^[a-z]*$/, 'lower-case letters only').default('abc'),
+            }),
+            fields: { notify: { label: 'Notify' }, every: { label: 'Every' }, code: { label: 'Code' } },
+          },
+        }),
+    });
+    try {
+      const refused = await bed.submitConnect({ settings: { code: 'ABC' } });
+      assert.equal(refused.ok, false);
+      assert.ok(refused.fieldErrors.code, 'the error stands beside the field');
+      const connection = await bed.connect();
+      assert.deepEqual(connection.settings, { notify: true, every: '60', code: 'abc' });
+    } finally {
+      await bed.close();
+    }
+  });
+});

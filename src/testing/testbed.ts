@@ -15,7 +15,7 @@ import { startModule, type ModuleSource, type RunningModule, type StartModuleOpt
 import { generateKeyEntry } from '../store/keyring.js';
 import { openConnectionStore } from '../store/open-connection-store.js';
 import type { Connection, ConnectionStore } from '../store/types.js';
-import { alertText, FormClient, formFields, type FormFields, type FormResponse } from './form-client.js';
+import { alertText, FormClient, fieldErrors, formFields, type FormFields, type FormResponse } from './form-client.js';
 
 export interface TestbedOptions {
   /** The module, or a function of its base URL (the usual `createModule` of a module file). */
@@ -54,6 +54,8 @@ export interface ConnectAttempt {
   readonly status: number;
   /** The page's error summary, when the form was shown again. */
   readonly errorText: string | undefined;
+  /** The error beside each field, by field name (`apiKey`, `account` or a setting). */
+  readonly fieldErrors: Readonly<Record<string, string>>;
   /** The last response: the redirect on success, the form page on failure. */
   readonly page: FormResponse;
   /** The stored connection of this module and account, whatever state it is in. */
@@ -158,6 +160,7 @@ function testbed({ emulator, module, store, accountName, apiKey, ownsStore, dir 
       ok,
       status: page.status,
       errorText: ok ? undefined : alertText(page.body),
+      fieldErrors: ok ? {} : fieldErrors(page.body),
       page,
       connection: await store.findByAccount(account.replace(/\/+$/, ''), definition.code),
     };

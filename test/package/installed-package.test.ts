@@ -124,7 +124,7 @@ describe('the package as installed from npm', { timeout: 20 * 60_000 }, () => {
     const listing = await sh(work, 'tar', ['-tzf', tarball]);
     const files = listing.stdout.split('\n').filter(Boolean).map((f) => f.replace(/^package\//, ''));
     assert.deepEqual(files.filter((f) => f.endsWith('.map')), []);
-    assert.deepEqual(files.filter((f) => /\.test\.(js|ts)$/.test(f)), []);
+    assert.deepEqual(files.filter((f) => /\.test\.(js|ts)$/.test(f) && !f.startsWith('templates/')), []);
     for (const required of ['LICENSE', 'README.md', 'dist/index.js', 'dist/testing/index.js', 'dist/examples/order-sync/module.js', 'templates/module/src/module.ts'])
       assert.ok(files.includes(required), `${required} is in the tarball`);
   });
@@ -180,6 +180,21 @@ export async function main(): Promise<Connection> {
       }),
     );
     await sh(consumer, 'npx', ['tsc', '-p', '.']);
+  });
+
+  it('tells a project on zod 3 to install zod 4, from the library and from the command line', async () => {
+    // A project whose own "zod" is 3: the installed kit beside it resolves zod from there (its peer dependency).
+    const old = join(consumer, 'on-zod-3');
+    mkdirSync(old);
+    writeFileSync(join(old, 'package.json'), JSON.stringify({ name: 'on-zod-3', private: true, type: 'module' }));
+    await npmInstall(old, 'zod@3.25.76');
+    await sh(work, 'cp', ['-r', join(consumer, 'node_modules', 'retailcrm-module-kit'), join(old, 'node_modules')]);
+    const library = await sh(old, process.execPath, ['-e', "import('retailcrm-module-kit').then(() => console.log('loaded'), (e) => console.log(e.message))"]);
+    assert.match(library.stdout, /needs zod 4.*npm install zod@\^4/);
+    await assert.rejects(
+      sh(old, process.execPath, [join(old, 'node_modules', 'retailcrm-module-kit', 'dist', 'cli', 'main.js'), '--version']),
+      /error: retailcrm-module-kit needs zod 4/,
+    );
   });
 
   it('dev serves the emulator and the bundled example, with no tsx in the way', async () => {

@@ -17,7 +17,7 @@ describe('{{code}}', () => {
   it('refuses a store the account does not have, naming the field', async () => {
     const attempt = await bed.submitConnect({ settings: { siteCode: 'no-such-store' } });
     assert.equal(attempt.ok, false);
-    assert.match(attempt.errorText ?? '', /no-such-store/);
+    assert.match(attempt.fieldErrors.siteCode ?? '', /no-such-store/);
   });
 
   it('connects an account through its form and registers in the CRM', async () => {
