@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -15,6 +15,7 @@ import { promisify } from 'node:util';
 import { request } from 'undici';
 import { codeBlocks, shippedMarkdown } from '../helpers/shipped-docs.js';
 import { freePort } from '../helpers/ports.js';
+import { CHROMIUM_PATH, launchChromium } from '../../e2e/browser.js';
 
 const run = promisify(execFile);
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -70,8 +71,16 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, outpu
   }
 }
 
-/** `dev` answers: the module's /health, and the emulator's Marketplace with the module's card. */
-async function assertDevServes(cwd: string, command: string, args: string[], cardName: RegExp) {
+interface DevRun {
+  readonly marketplaceUrl: string;
+  readonly apiKey: string;
+}
+
+/**
+ * `dev` answers: the module's /health, and the emulator's Marketplace with the module's card. `whileRunning`
+ * gets what a person reads off the terminal, before the process is stopped.
+ */
+async function assertDevServes(cwd: string, command: string, args: string[], cardName: RegExp, whileRunning?: (run: DevRun) => Promise<void>) {
   const [modulePort, emulatorPort] = [await freePort(), await freePort()];
   const dev = startProcess(cwd, command, [...args, '--port', String(modulePort), '--emulator-port', String(emulatorPort)]);
   try {
@@ -91,7 +100,9 @@ async function assertDevServes(cwd: string, command: string, args: string[], car
     const page = await marketplace.body.text();
     assert.equal(marketplace.statusCode, 200);
     assert.match(page, cardName);
-    assert.match(dev.output(), /Paste this API key/);
+    const printed = /Paste this API key:\s+(\S+)/.exec(dev.output());
+    assert.ok(printed?.[1], 'dev prints a key to paste');
+    await whileRunning?.({ marketplaceUrl: `http://demo.localhost:${emulatorPort}/admin/marketplace`, apiKey: printed[1] });
   } finally {
     stopProcess(dev.child);
   }
@@ -212,7 +223,25 @@ export async function main(): Promise<Connection> {
     assert.match(tested.stdout, /^# pass [1-9]\d*$/m);
     assert.match(tested.stdout, /^# fail 0$/m);
     console.log(`# init to a passing first connect test: ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    await assertDevServes(project, 'npm', ['run', 'dev', '--'], /My module/);
+    // The guide's first minutes in a real browser: Marketplace, Connect, paste the key, the store code, submit.
+    await assertDevServes(project, 'npm', ['run', 'dev', '--'], /My module/, async ({ marketplaceUrl, apiKey }) => {
+      if (!existsSync(CHROMIUM_PATH)) return;
+      const browser = await launchChromium();
+      try {
+        const page = await browser.newPage();
+        await page.goto(marketplaceUrl);
+        await page.locator('article[data-integration-code="my-module"] a', { hasText: 'Connect' }).click();
+        await page.waitForURL((url) => url.pathname === '/connect');
+        await page.fill('#apiKey', apiKey);
+        await page.fill('#siteCode', 'main');
+        await page.click('button[type=submit]');
+        await page.waitForURL((url) => url.pathname === '/admin/integration/list');
+        assert.match(await page.locator('tr[data-code="my-module"]').innerText(), /active/i);
+        console.log(`# init to a first connect in Chromium: ${((Date.now() - started) / 1000).toFixed(1)} s (two of them npm install)`);
+      } finally {
+        await browser.close();
+      }
+    });
     await sh(project, 'npm', ['run', 'build']);
     assert.ok(readFileSync(join(project, 'dist', 'module.js'), 'utf8').includes('createModule'));
   });
