@@ -4,7 +4,7 @@
  * compiler), and when tsx is not there the error says exactly what to install.
  * @module
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -62,25 +62,42 @@ async function importWithTypeScript(file: string): Promise<unknown> {
     if ((error as { code?: string }).code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw error;
   }
   await registerTsx(dirname(file));
-  return import(url);
+  // Node keeps the failed import of this URL; a query makes it a new one, now loaded through tsx.
+  return import(`${url}?through-tsx`);
 }
 
 let tsxRegistered = false;
 
 async function registerTsx(from: string): Promise<void> {
   if (tsxRegistered) return;
-  let api: string;
-  try {
-    api = createRequire(join(from, 'noop.js')).resolve('tsx/esm/api');
-  } catch {
+  const api = tsxEsmApi(from);
+  if (!api)
     throw new ConfigError([
       'a TypeScript module file needs tsx in your project: run "npm install --save-dev tsx" and try again ' +
         '(or build it with tsc and pass the .js file)',
     ]);
-  }
   const { register } = (await import(pathToFileURL(api).href)) as { register: () => unknown };
   register();
   tsxRegistered = true;
+}
+
+/**
+ * The ESM entry of tsx's loader API as installed in the user's project. `require.resolve` would give its
+ * CommonJS entry, which cannot register the ESM loader when imported, so read the exports map instead.
+ */
+function tsxEsmApi(from: string): string | undefined {
+  let manifest: string;
+  try {
+    manifest = createRequire(join(from, 'noop.js')).resolve('tsx/package.json');
+  } catch {
+    return undefined;
+  }
+  type Target = string | { readonly import?: Target; readonly default?: Target } | undefined;
+  const { exports } = JSON.parse(readFileSync(manifest, 'utf8')) as { exports?: Record<string, Target> };
+  const pick = (target: Target): string | undefined =>
+    typeof target === 'string' ? target : target ? pick(target.import) ?? pick(target.default) : undefined;
+  const entry = pick(exports?.['./esm/api']);
+  return entry ? join(dirname(manifest), entry) : undefined;
 }
 
 /** Serves what a module file brings besides its definition (its logo), for `dev` and `start` alike. */
