@@ -3,7 +3,7 @@
  * a CRM transport. For a module inside a bigger app, register `moduleHost` instead.
  */
 import { hkdfSync } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { createConnectKit, type ComposedConnectKit } from '../connect/create-connect-kit.js';
@@ -117,7 +117,10 @@ export async function startModule(options: StartModuleOptions): Promise<RunningM
       cookieSecret: options.cookieSecret ?? cookieSecretsFrom(keyring as Keyring),
     });
     await options.configure?.(app);
-    if (early) await app.ready();
+    if (early) {
+      await app.ready();
+      early.open();
+    }
     else await app.listen({ port: options.port ?? 0, host });
     return {
       app,
@@ -146,14 +149,26 @@ function urlOf(server: Server, host: string): string {
   return `http://${shown.includes(':') ? `[${shown}]` : shown}:${port}`;
 }
 
+type RequestHandler = (request: IncomingMessage, response: ServerResponse) => void;
+
 interface BoundServer {
   readonly url: string;
-  readonly attach: (handler: Parameters<typeof createServer>[1]) => Server;
+  readonly attach: (handler: RequestHandler) => Server;
+  /** Fastify is ready: serve the requests held so far, and every later one. */
+  open(): void;
   close(): Promise<void>;
 }
 
 async function bindServer(port: number, host: string): Promise<BoundServer> {
   const server = createServer();
+  // The socket listens before Fastify is ready, and Fastify must not see a request until it is: hold them.
+  let serve: RequestHandler | undefined;
+  let handler: RequestHandler | undefined;
+  const held: [IncomingMessage, ServerResponse][] = [];
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    if (serve) serve(request, response);
+    else held.push([request, response]);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -163,9 +178,17 @@ async function bindServer(port: number, host: string): Promise<BoundServer> {
   });
   return {
     url: urlOf(server, host),
-    attach: (handler) => server.on('request', handler!),
+    attach: (fastifyHandler) => {
+      handler = fastifyHandler;
+      return server;
+    },
+    open() {
+      serve = handler;
+      for (const [request, response] of held.splice(0)) serve?.(request, response);
+    },
     close: () =>
       new Promise<void>((resolve) => {
+        for (const [, response] of held.splice(0)) response.writeHead(503, { 'retry-after': '1' }).end();
         if (!server.listening) return resolve();
         server.close(() => resolve());
         server.closeAllConnections();
