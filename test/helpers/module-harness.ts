@@ -14,6 +14,7 @@ import { generateKeyEntry } from '../../src/store/keyring.js';
 import { openConnectionStore } from '../../src/store/open-connection-store.js';
 import { FormClient } from './form-client.js';
 import { freePort } from './ports.js';
+import type { Observability } from '../../src/observability/index.js';
 
 export const testSettings = {
   schema: z.object({
@@ -45,6 +46,8 @@ export interface Harness {
 export interface HarnessOptions {
   /** Receives the module's JSON log lines (level debug); default: no logging. */
   readonly logStream?: NodeJS.WritableStream;
+  /** Metrics, traces, recent activity for the module (default: off). */
+  readonly observability?: Observability;
 }
 
 export async function startHarness(overrides: TestModuleInput = {}, options: HarnessOptions = {}): Promise<Harness> {
@@ -80,6 +83,7 @@ export async function startHarness(overrides: TestModuleInput = {}, options: Har
     cookieSecret: 'a-test-cookie-secret-of-32-characters!',
     retry: rapidRetriesForTests,
     logger: options.logStream ? { level: 'debug', stream: options.logStream } : false,
+    ...(options.observability ? { observability: options.observability } : {}),
   });
   return {
     emulator,
