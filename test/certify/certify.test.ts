@@ -1,0 +1,96 @@
+/**
+ * `certify` against real modules over HTTP: the example module and a healthy kit module pass; each
+ * deliberately broken variant fails with exactly one named reason; the JUnit XML says the same.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { orderSyncModule } from '../../examples/order-sync/module.js';
+import { certifyModule, CertifyReason, failureReasons, formatReport, junitXml, type CertifyReport } from '../../src/certify/index.js';
+import { startModule } from '../../src/host/start-module.js';
+import { generateKeyEntry } from '../../src/store/keyring.js';
+import { openConnectionStore } from '../../src/store/open-connection-store.js';
+import { freePort } from '../helpers/ports.js';
+import { type Break, SECRET, startBrokenModule } from './broken-module.js';
+
+const BUDGET_MS = 1000;
+
+async function certifyVariant(broken: Break): Promise<CertifyReport> {
+  const target = await startBrokenModule(broken, { slowMs: BUDGET_MS + 500 });
+  try {
+    return await certifyModule({
+      connectUrl: `${target.url}/connect`,
+      simple: { configUrl: `${target.url}/simple-connection/config`, secret: SECRET },
+      fields: { siteCode: 'main', currency: 'RUB' },
+      budgetMs: BUDGET_MS,
+    });
+  } finally {
+    await target.close();
+  }
+}
+
+const explain = (report: CertifyReport) => formatReport(report).join('\n');
+
+describe('certify', () => {
+  it('passes the example module (the old method, its own settings filled in)', async () => {
+    const port = await freePort();
+    const dir = mkdtempSync(join(tmpdir(), 'rcmk-certify-example-'));
+    const store = await openConnectionStore({ databaseUrl: join(dir, 'm.sqlite'), keyring: generateKeyEntry('t') });
+    const running = await startModule({
+      module: orderSyncModule(`http://127.0.0.1:${port}`),
+      port,
+      store,
+      accountUrlPolicy: { allowLocal: true },
+      cookieSecret: 'a-test-cookie-secret-of-32-characters!',
+      logger: false,
+    });
+    const log = console.info;
+    console.info = () => {}; // the example's hooks print a line per connect
+    try {
+      const report = await certifyModule({ connectUrl: `${running.url}/connect`, fields: { siteCode: 'main' } });
+      assert.equal(report.ok, true, explain(report));
+      const passed = report.checks.filter((c) => c.status === 'passed').map((c) => c.id);
+      for (const id of ['form.open', 'form.wrong-key', 'form.connect', 'form.registration', 'activity.unknown-client', 'activity.deliver', 'activity.repeat', 'form.reinstall'])
+        assert.ok(passed.includes(id), `${id} passed\n${explain(report)}`);
+    } finally {
+      console.info = log;
+      await running.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('passes a healthy kit module by both methods, and writes JUnit XML without failures', async () => {
+    const report = await certifyVariant('none');
+    assert.equal(report.ok, true, explain(report));
+    assert.deepEqual(failureReasons(report), []);
+    for (const id of ['simple.config', 'simple.bad-hmac', 'simple.register', 'simple.replay', 'simple.reinstall'])
+      assert.equal(report.checks.find((c) => c.id === id)?.status, 'passed', `${id}\n${explain(report)}`);
+    const xml = junitXml(report);
+    assert.match(xml, /^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites tests="\d+" failures="0"/);
+    assert.equal((xml.match(/<testcase /g) ?? []).length, report.checks.length);
+  });
+
+  const variants: [Break, CertifyReason][] = [
+    ['wrong-envelope', CertifyReason.WrongEnvelope],
+    ['unknown-client-500', CertifyReason.UnknownClientIdServerError],
+    ['bad-hmac-accepted', CertifyReason.BadHmacAccepted],
+    ['replay-accepted', CertifyReason.ReplayAccepted],
+    ['no-activity-action', CertifyReason.ActivityNotRegistered],
+    ['wrong-register-answer', CertifyReason.WrongRegisterAnswer],
+    ['slow-callback', CertifyReason.CallbackTooSlow],
+    ['reinstall-duplicates', CertifyReason.ReinstallDuplicates],
+    ['account-not-prefilled', CertifyReason.AccountNotPrefilled],
+  ];
+  for (const [broken, reason] of variants) {
+    it(`fails a module with "${broken}" for one reason: ${reason}`, async () => {
+      const report = await certifyVariant(broken);
+      assert.equal(report.ok, false, explain(report));
+      assert.deepEqual(failureReasons(report), [reason], explain(report));
+      const xml = junitXml(report);
+      assert.match(xml, new RegExp(`<failure message="${reason}"`));
+    });
+  }
+});
