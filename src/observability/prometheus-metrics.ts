@@ -8,6 +8,7 @@
 import { performance } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type LabelValues } from 'prom-client';
 import { boundedLabel, crmEndpointOf } from './crm-endpoint.js';
+import { type CounterSeries, type HistogramSeries, HotCounter, HotHistogram } from './hot-metrics.js';
 import type {
   CallbackServed,
   ConnectFinished,
@@ -85,11 +86,16 @@ export function createKitMetrics(options: KitMetricsOptions = {}): KitMetrics {
   const connects = new Counter({ name: n.connects, help: 'Connects (the form or the simple connection) by outcome and error code', labelNames: labels(n.connects), registers });
   const connectDuration = new Histogram({ name: n.connectDuration, help: 'Duration of a whole connect, checks and registration included', labelNames: labels(n.connectDuration), buckets: CONNECT_BUCKETS, registers });
   const stepDuration = new Histogram({ name: n.stepDuration, help: 'Duration of each lifecycle step (checks, registration, hooks)', labelNames: labels(n.stepDuration), buckets: CRM_BUCKETS, registers });
-  const callbacks = new Counter({ name: n.callbacks, help: 'Callbacks from the CRM by action and answered HTTP status', labelNames: labels(n.callbacks), registers });
-  const callbackDuration = new Histogram({ name: n.callbackDuration, help: 'Time to answer a callback from the CRM', labelNames: labels(n.callbackDuration), buckets: CALLBACK_BUCKETS, registers });
-  const crmRequests = new Counter({ name: n.crmRequests, help: 'Requests to the CRM API by method, endpoint template, status and transport error code', labelNames: labels(n.crmRequests), registers });
-  const crmDuration = new Histogram({ name: n.crmRequestDuration, help: 'Duration of one request to the CRM API, rate-limiter wait included', labelNames: labels(n.crmRequestDuration), buckets: CRM_BUCKETS, registers });
-  const limiterWait = new Histogram({ name: n.crmLimiterWait, help: 'Time a CRM request waited for the client-side rate limiter', buckets: [0, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers });
+  // The hot paths' metrics (each callback, each CRM request) count into series resolved once per label set.
+  const hot = <M extends HotCounter | HotHistogram>(metric: M): M => {
+    registry.registerMetric(metric as never);
+    return metric;
+  };
+  const callbacks = hot(new HotCounter(n.callbacks, 'Callbacks from the CRM by action and answered HTTP status', labels(n.callbacks)));
+  const callbackDuration = hot(new HotHistogram(n.callbackDuration, 'Time to answer a callback from the CRM', labels(n.callbackDuration), CALLBACK_BUCKETS));
+  const crmRequests = hot(new HotCounter(n.crmRequests, 'Requests to the CRM API by method, endpoint template, status and transport error code', labels(n.crmRequests)));
+  const crmDuration = hot(new HotHistogram(n.crmRequestDuration, 'Duration of one request to the CRM API, rate-limiter wait included', labels(n.crmRequestDuration), CRM_BUCKETS));
+  const limiterWait = hot(new HotHistogram(n.crmLimiterWait, 'Time a CRM request waited for the client-side rate limiter', [], [0, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5])).child();
   const jobRuns = new Counter({ name: n.jobRuns, help: 'Job runs for one connection, by job and outcome', labelNames: labels(n.jobRuns), registers });
   const jobDuration = new Histogram({ name: n.jobRunDuration, help: 'Duration of one job run for one connection', labelNames: labels(n.jobRunDuration), buckets: JOB_BUCKETS, registers });
   const fleetRuns = new Counter({ name: n.fleetRuns, help: 'Runs of a job over every enabled connection, by outcome (failed: at least one connection failed)', labelNames: labels(n.fleetRuns), registers });
@@ -97,8 +103,8 @@ export function createKitMetrics(options: KitMetricsOptions = {}): KitMetrics {
 
   const endpointLabel = boundedLabel(options.maxEndpoints ?? 200);
   const actionLabel = boundedLabel(options.maxActions ?? 100);
-  // Bound children per label combination, cached: labels() hashes its arguments, the hot paths should not.
-  const children = new Map<string, { inc(): void } | { observe(value: number): void }>();
+  // Series per label combination, cached by one string key.
+  const children = new Map<string, CounterSeries | HistogramSeries | { observe(value: number): void }>();
   const child = <T>(key: string, make: () => T): T => {
     let found = children.get(key) as T | undefined;
     if (found === undefined) {
@@ -117,20 +123,26 @@ export function createKitMetrics(options: KitMetricsOptions = {}): KitMetrics {
     return found;
   };
 
+  const timedStep = async <T>(step: KitStep, run: () => Promise<T>, failureCode?: (result: T) => string | undefined): Promise<T> => {
+    const started = performance.now();
+    let outcome = 'failed';
+    try {
+      const result = await run();
+      if (!failureCode?.(result)) outcome = 'ok';
+      return result;
+    } finally {
+      child(`s|${step}|${outcome}`, () => stepDuration.labels(step, outcome)).observe((performance.now() - started) / 1000);
+    }
+  };
+
   const metrics: KitMetrics = {
     registry,
     contentType: registry.contentType,
     render: () => registry.metrics(),
-    async step<T>(step: KitStep, run: () => Promise<T>, failureCode?: (result: T) => string | undefined, _attributes?: StepAttributes): Promise<T> {
-      const started = performance.now();
-      let outcome = 'failed';
-      try {
-        const result = await run();
-        if (!failureCode?.(result)) outcome = 'ok';
-        return result;
-      } finally {
-        child(`s|${step}|${outcome}`, () => stepDuration.labels(step, outcome)).observe((performance.now() - started) / 1000);
-      }
+    step<T>(step: KitStep, run: () => Promise<T>, failureCode?: (result: T) => string | undefined, _attributes?: StepAttributes): Promise<T> {
+      // Callbacks and jobs have histograms of their own (callbackServed, jobFinished): no second timing.
+      if (step === 'callback' || step === 'job') return run();
+      return timedStep(step, run, failureCode);
     },
     connectFinished(e: ConnectFinished) {
       const outcome = e.ok ? 'ok' : 'failed';
@@ -139,15 +151,15 @@ export function createKitMetrics(options: KitMetricsOptions = {}): KitMetrics {
     },
     callbackServed(e: CallbackServed) {
       const action = actionLabel(e.action);
-      child(`c|${action}|${e.status}`, () => callbacks.labels(action, String(e.status))).inc();
-      child(`cd|${action}`, () => callbackDuration.labels(action)).observe(e.durationMs / 1000);
+      child(`c|${action}|${e.status}`, () => callbacks.child(action, String(e.status))).value += 1;
+      child(`cd|${action}`, () => callbackDuration.child(action)).observe(e.durationMs / 1000);
     },
     crmCallFinished(e: CrmCallFinished) {
       const endpoint = endpointOf(e.path);
       const status = e.status === undefined ? 'none' : String(e.status);
       const code = e.error ?? '';
-      child(`r|${e.method}|${endpoint}|${status}|${code}`, () => crmRequests.labels(e.method, endpoint, status, code)).inc();
-      child(`rd|${e.method}|${endpoint}`, () => crmDuration.labels(e.method, endpoint)).observe((performance.now() - e.startedAt) / 1000);
+      child(`r|${e.method}|${endpoint}|${status}|${code}`, () => crmRequests.child(e.method, endpoint, status, code)).value += 1;
+      child(`rd|${e.method}|${endpoint}`, () => crmDuration.child(e.method, endpoint)).observe((performance.now() - e.startedAt) / 1000);
       limiterWait.observe(e.waitedMs / 1000);
     },
     jobFinished(e: JobFinished) {

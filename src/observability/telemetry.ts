@@ -122,9 +122,14 @@ export const quietTelemetry: KitTelemetry = Object.freeze({
 export function combineTelemetry(...observers: readonly (KitTelemetry | undefined)[]): KitTelemetry | undefined {
   const list = observers.filter((o): o is KitTelemetry => o !== undefined);
   if (list.length <= 1) return list[0];
+  // Only observers with a step of their own wrap a step: the others would add a closure and an await for nothing.
+  const stepping = list.filter((o) => o.step !== quietTelemetry.step);
+  const [outer, inner] = stepping;
   return Object.freeze({
     step<T>(step: KitStep, run: () => Promise<T>, failureCode?: (result: T) => string | undefined, attributes?: StepAttributes) {
-      const nested = list.reduceRight<() => Promise<T>>((inner, o) => () => o.step(step, inner, failureCode, attributes), run);
+      if (!outer) return run();
+      if (!inner) return outer.step(step, run, failureCode, attributes);
+      const nested = stepping.reduceRight<() => Promise<T>>((next, o) => () => o.step(step, next, failureCode, attributes), run);
       return nested();
     },
     connectFinished: (e: ConnectFinished) => list.forEach((o) => o.connectFinished(e)),
