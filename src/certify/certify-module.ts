@@ -127,9 +127,11 @@ async function certifyFormMethod(
     if (outcome.kind === 'returned') return { ok: false, reason: CertifyReason.WrongKeyUnreadable, detail: 'the module sent the person back to the CRM as if connected' };
     if (outcome.status >= 500) return { ok: false, reason: CertifyReason.WrongKeyUnreadable, detail: `HTTP ${outcome.status}` };
     if (registrationOf(emulator, account.name)) return { ok: false, reason: CertifyReason.WrongKeyUnreadable, detail: 'a registration was made with a wrong key' };
-    return outcome.text.length >= 10
+    if (!outcome.html) return { ok: false, reason: CertifyReason.WrongKeyUnreadable, detail: `HTTP ${outcome.status}, not an HTML page a person can read` };
+    // A message is something the page says that the untouched form did not.
+    return outcome.newWords.length >= 3
       ? { ok: true, detail: `HTTP ${outcome.status}: “${outcome.text.slice(0, 80)}”` }
-      : { ok: false, reason: CertifyReason.WrongKeyUnreadable, detail: `HTTP ${outcome.status} with no message on the page` };
+      : { ok: false, reason: CertifyReason.WrongKeyUnreadable, detail: `HTTP ${outcome.status}: the page says nothing the form did not` };
   });
   const connectOk = await runner.run('form.connect', 'a good key connects, registers, and returns the person to the CRM', async () => {
     const outcome = await connectByForm(browser, connectUrl, account.url, account.apiKey, fields);

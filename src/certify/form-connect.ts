@@ -6,7 +6,11 @@
 import { type BrowserClient, type HtmlForm, readForms, visibleText } from './browser-client.js';
 import { CertifyReason } from './report.js';
 
-type Opened = { readonly ok: true; readonly form: HtmlForm; readonly accountField: string } | { readonly ok: false; readonly reason: CertifyReason; readonly detail: string };
+type Opened =
+  | { readonly ok: true; readonly form: HtmlForm; readonly accountField: string; readonly text: string }
+  | { readonly ok: false; readonly reason: CertifyReason; readonly detail: string };
+
+const words = (text: string): string[] => text.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((w) => w.length > 1);
 
 const withoutSlash = (url: string) => url.replace(/\/+$/, '');
 
@@ -20,7 +24,7 @@ export async function openConnectForm(browser: BrowserClient, connectUrl: string
   if (!keyed) return { ok: false, reason: CertifyReason.FormMissing, detail: 'the page has no POST form' };
   const prefilled = keyed.inputs.find((i) => withoutSlash(i.value) === withoutSlash(accountUrl));
   if (!prefilled) return { ok: false, reason: CertifyReason.AccountNotPrefilled, detail: 'no field of the form carries the account from ?account=' };
-  return { ok: true, form: keyed, accountField: prefilled.name };
+  return { ok: true, form: keyed, accountField: prefilled.name, text: visibleText(page.body) };
 }
 
 function isKeyInput(input: { name: string; type: string }): boolean {
@@ -29,7 +33,15 @@ function isKeyInput(input: { name: string; type: string }): boolean {
 
 export type FormOutcome =
   | { readonly kind: 'returned'; readonly location: string }
-  | { readonly kind: 'stayed'; readonly status: number; readonly text: string };
+  | {
+      readonly kind: 'stayed';
+      readonly status: number;
+      /** The page's alert, or its visible text. */
+      readonly text: string;
+      /** Words the answer shows that the untouched form did not: where a message for the person would be. */
+      readonly newWords: readonly string[];
+      readonly html: boolean;
+    };
 
 /** Opens the form, fills it like a person and submits; follows redirects that stay on the module. */
 export async function connectByForm(
@@ -40,7 +52,7 @@ export async function connectByForm(
   fields: Readonly<Record<string, string>>,
 ): Promise<FormOutcome> {
   const opened = await openConnectForm(browser, connectUrl, accountUrl);
-  if (!opened.ok) return { kind: 'stayed', status: 0, text: opened.detail };
+  if (!opened.ok) return { kind: 'stayed', status: 0, text: opened.detail, newWords: [], html: false };
   const { form } = opened;
   const submit = new URLSearchParams(form.fields);
   const keyField = form.inputs.find((i) => i.name !== opened.accountField && isKeyInput(i));
@@ -53,7 +65,15 @@ export async function connectByForm(
     if (next.origin !== moduleOrigin) return { kind: 'returned', location: next.toString() };
     answer = await browser.get(next.toString());
   }
-  return { kind: 'stayed', status: answer.status, text: alertText(answer.body) ?? visibleText(answer.body) };
+  const before = new Set(words(opened.text));
+  const contentType = String(answer.headers['content-type'] ?? '');
+  return {
+    kind: 'stayed',
+    status: answer.status,
+    text: alertText(answer.body) ?? visibleText(answer.body),
+    newWords: [...new Set(words(visibleText(answer.body)))].filter((w) => !before.has(w)),
+    html: /^text\/html\b/i.test(contentType),
+  };
 }
 
 /** The page's alerts (`role="alert"`), which is where a readable error belongs; `undefined` when there is none. */

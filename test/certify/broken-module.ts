@@ -30,7 +30,10 @@ export type Break =
   | 'wrong-register-answer'
   | 'slow-callback'
   | 'reinstall-duplicates'
-  | 'account-not-prefilled';
+  | 'account-not-prefilled'
+  | 'wrong-key-silent'
+  | 'with-callbacks'
+  | 'integration-5xx';
 
 export const SECRET = 'certify-partner-secret';
 
@@ -79,6 +82,11 @@ export async function startBrokenModule(broken: Break, options: { slowMs?: numbe
   const proxy = createServer((incoming, outgoing) => {
     void (async () => {
       const wire = await readWire(incoming);
+      const served = await serveDeclaredCallbacks(broken, wire, store);
+      if (served) {
+        outgoing.writeHead(served.status, { 'content-type': served.type }).end(served.body);
+        return;
+      }
       mutateRequest(broken, wire);
       if (broken === 'slow-callback' && wire.path.startsWith('/activity')) await sleep(options.slowMs ?? 1500);
       const response = await request(`${module.url}${wire.path}`, { method: wire.method as 'GET', headers: wire.headers, body: wire.method === 'GET' ? undefined : wire.body });
@@ -134,9 +142,35 @@ function mutateAnswer(broken: Break, wire: Wire, answer: Answer): void {
     answer.body = '{"success":false,"errorMsg":"Internal error"}';
   }
   if (broken === 'wrong-register-answer' && wire.path === '/simple-connection/register' && answer.status === 200) answer.body = '{"success":true}';
+  // A module that shows the form again, untouched, when the key is wrong: the person never learns why.
+  if (broken === 'wrong-key-silent' && wire.method === 'POST' && wire.path === '/connect' && answer.status === 422) {
+    answer.status = 200;
+    answer.body = answer.body.replace(/<div class="alert error" role="alert">[\s\S]*?<\/div>/g, '').replace(/<p class="error"[^>]*>[\s\S]*?<\/p>/g, '').replace('For your security the key is not shown again; enter it once more.', '');
+  }
   if (broken === 'account-not-prefilled' && wire.method === 'GET' && wire.path.startsWith('/connect?')) {
     answer.body = answer.body.replace(/(<input[^>]*name="account"[^>]*value=")[^"]*"/, '$1"');
   }
+}
+
+const WITH_CALLBACKS: readonly Break[] = ['with-callbacks', 'integration-5xx'];
+
+/**
+ * The settings callback (§19) and a delivery integration's `calculate` and `get`, declared by the registration
+ * rewrite below and answered here, as a module with those callbacks would.
+ */
+async function serveDeclaredCallbacks(broken: Break, wire: Wire, store: ConnectionStore): Promise<{ status: number; type: string; body: string } | undefined> {
+  if (!WITH_CALLBACKS.includes(broken)) return undefined;
+  const json = (status: number, body: unknown) => ({ status, type: 'application/json', body: JSON.stringify(body) });
+  const url = new URL(wire.path, 'http://module.invalid');
+  const clientId = wire.method === 'GET' ? url.searchParams.get('clientId') : new URLSearchParams(wire.body).get('clientId');
+  const known = clientId ? await store.findByClientId(clientId) : undefined;
+  if (url.pathname === '/callback/settings') return known ? json(200, { success: true }) : json(404, { success: false, errorMsg: 'Unknown clientId' });
+  if (url.pathname === '/delivery/calculate') {
+    if (broken === 'integration-5xx') return { status: 500, type: 'text/html', body: '<h1>Internal Server Error</h1>' };
+    return known ? json(200, { success: true, result: [] }) : json(403, { success: false, errorMsg: 'Unknown clientId' });
+  }
+  if (url.pathname === '/delivery/get') return json(404, { success: false, errorMsg: 'Delivery not found' });
+  return undefined;
 }
 
 function everyClaimSucceeds(store: ConnectionStore): ConnectionStore {
@@ -151,13 +185,17 @@ function everyClaimSucceeds(store: ConnectionStore): ConnectionStore {
 
 /** Breaks what the module sends to the CRM's `integration-modules/{code}/edit`. */
 function rewriteRegistrations(transport: CrmTransport, broken: Break): CrmTransport {
-  if (broken !== 'no-activity-action' && broken !== 'reinstall-duplicates') return transport;
+  if (broken !== 'no-activity-action' && broken !== 'reinstall-duplicates' && !WITH_CALLBACKS.includes(broken)) return transport;
   const edits = new Map<string, number>();
   const rewrite = (req: CrmHttpRequest): CrmHttpRequest => {
     const json = req.form?.['integrationModule'];
     if (!req.path.endsWith('/edit') || json === undefined) return req;
-    const registration = JSON.parse(json) as { actions?: Record<string, string>; clientId?: string };
+    const registration = JSON.parse(json) as { actions?: Record<string, string>; clientId?: string; integrations?: Record<string, unknown> };
     if (broken === 'no-activity-action') delete registration.actions?.['activity'];
+    if (WITH_CALLBACKS.includes(broken)) {
+      registration.actions = { ...registration.actions, settings: '/callback/settings' };
+      registration.integrations = { ...registration.integrations, delivery: { actions: { calculate: 'delivery/calculate', get: 'delivery/get' } } };
+    }
     const count = (edits.get(req.accountUrl) ?? 0) + 1;
     edits.set(req.accountUrl, count);
     // A module that makes a new connection, with a new clientId, on every install of the same account.

@@ -73,7 +73,15 @@ describe('certify', () => {
     assert.equal((xml.match(/<testcase /g) ?? []).length, report.checks.length);
   });
 
+  it('checks a declared settings callback and integration actions, and passes a module that answers them', async () => {
+    const report = await certifyVariant('with-callbacks');
+    assert.equal(report.ok, true, explain(report));
+    for (const id of ['settings.unknown-client', 'settings.deliver', 'delivery.calculate', 'delivery.get'])
+      assert.equal(report.checks.find((c) => c.id === id)?.status, 'passed', `${id}\n${explain(report)}`);
+  });
+
   const variants: [Break, CertifyReason][] = [
+    ['integration-5xx', CertifyReason.CallbackRefused],
     ['wrong-envelope', CertifyReason.WrongEnvelope],
     ['unknown-client-500', CertifyReason.UnknownClientIdServerError],
     ['bad-hmac-accepted', CertifyReason.BadHmacAccepted],
@@ -83,6 +91,7 @@ describe('certify', () => {
     ['slow-callback', CertifyReason.CallbackTooSlow],
     ['reinstall-duplicates', CertifyReason.ReinstallDuplicates],
     ['account-not-prefilled', CertifyReason.AccountNotPrefilled],
+    ['wrong-key-silent', CertifyReason.WrongKeyUnreadable],
   ];
   for (const [broken, reason] of variants) {
     it(`fails a module with "${broken}" for one reason: ${reason}`, async () => {
