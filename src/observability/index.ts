@@ -8,4 +8,5 @@ export { createKitMetrics, KIT_METRIC_LABELS, KIT_METRIC_NAMES, type KitMetrics,
 export { createKitTracing, TRACER_NAME, type KitTracingOptions } from './tracing.js';
 export { createRecentActivity, type RecentActivityOptions } from './recent-activity.js';
 export { crmEndpointOf } from './crm-endpoint.js';
+export { observabilityFromEnv } from './from-env.js';
 export { createObservability, metricsRoute, type MetricsExposureOptions, type Observability, type ObservabilityOptions } from './observability.js';
