@@ -184,10 +184,15 @@ export async function observeConnect<R extends ConnectOutcome>(owner: Observed, 
 
 type CallbackOutcome = { readonly status: number; readonly connectionId?: string };
 
+// Frozen attribute objects per action name, made once: callbacks are a hot path. Action names come from code
+// (the declared callbacks), never from a request; the cap only guards against a caller passing something else.
 const ACTION_ATTRIBUTES = new Map<string, StepAttributes>();
 const actionAttributes = (action: string): StepAttributes => {
   let found = ACTION_ATTRIBUTES.get(action);
-  if (!found) ACTION_ATTRIBUTES.set(action, (found = Object.freeze({ 'rcmk.callback.action': action })));
+  if (!found) {
+    found = Object.freeze({ 'rcmk.callback.action': action });
+    if (ACTION_ATTRIBUTES.size < 256) ACTION_ATTRIBUTES.set(action, found);
+  }
   return found;
 };
 const callbackFailure = (outcome: CallbackOutcome) => (outcome.status >= 400 ? `HTTP_${outcome.status}` : undefined);
