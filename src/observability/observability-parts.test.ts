@@ -55,9 +55,15 @@ describe('recent activity', () => {
     assert.equal(later.crmCalls.reduce((a, b) => a + b.total, 0), 1);
   });
 
-  it('keeps at most maxKeys connections, dropping the least recently active', () => {
-    const recent = createRecentActivity({ maxKeys: 2 });
-    for (const id of ['a', 'b', 'a', 'c']) recent.callbackServed({ action: 'activity', status: 200, durationMs: 1, connectionId: id });
+  it('keeps at most maxKeys connections, dropping the one least recently active (by hour)', () => {
+    let now = 0;
+    const recent = createRecentActivity({ maxKeys: 2, now: () => now });
+    const served = (id: string) => recent.callbackServed({ action: 'activity', status: 200, durationMs: 1, connectionId: id });
+    served('a');
+    served('b');
+    now += 3_600_000;
+    served('a');
+    served('c');
     const total = (id: string) => recent.recentActivity!({ id, accountUrl: '' })!.callbacks.reduce((s, b) => s + b.total, 0);
     assert.deepEqual([total('a'), total('b'), total('c')], [2, 0, 1]);
   });

@@ -12,7 +12,7 @@ export interface RecentActivityOptions {
   readonly buckets?: number;
   /** Width of a bucket; default one hour. */
   readonly bucketMs?: number;
-  /** Connections and accounts remembered at most; default 10,000 each (about 400 bytes apiece). */
+  /** Connections and accounts remembered at most; default 10,000 each (about 400 bytes apiece). The least recently active (by bucket) go first. */
   readonly maxKeys?: number;
   /** Wall clock in ms (tests). */
   readonly now?: () => number;
@@ -36,13 +36,17 @@ export function createRecentActivity(options: RecentActivityOptions = {}): KitTe
   const count = (map: Map<string, Series>, key: string, failed: boolean) => {
     const bucket = Math.floor(now() / bucketMs);
     let series = map.get(key);
-    if (series) map.delete(key);
-    else {
+    if (!series) {
       series = { newest: bucket, counts: new Uint32Array(size * 2) };
       if (map.size >= maxKeys) map.delete(map.keys().next().value as string);
+      map.set(key, series);
+    } else if (series.newest !== bucket) {
+      // Moved to the end once per bucket, not per call: the Map's order is then "least recently active bucket
+      // first", which is what eviction needs, at a fraction of the cost.
+      map.delete(key);
+      map.set(key, series);
+      advance(series, bucket);
     }
-    map.set(key, series); // re-inserted: the Map's order is least recently active first
-    advance(series, bucket);
     const slot = (bucket % size) * 2;
     series.counts[slot] = (series.counts[slot] ?? 0) + 1;
     if (failed) series.counts[slot + 1] = (series.counts[slot + 1] ?? 0) + 1;
