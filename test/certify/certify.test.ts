@@ -80,6 +80,14 @@ describe('certify', () => {
       assert.equal(report.checks.find((c) => c.id === id)?.status, 'passed', `${id}\n${explain(report)}`);
   });
 
+  it('fails a module that does not answer as unreachable, and never passes with nothing checked', async () => {
+    const port = await freePort();
+    const report = await certifyModule({ connectUrl: `http://127.0.0.1:${port}/connect`, timeoutMs: 2000 });
+    assert.equal(report.ok, false);
+    assert.deepEqual(failureReasons(report), [CertifyReason.Unreachable], explain(report));
+    assert.equal((await certifyModule({})).ok, false);
+  });
+
   const variants: [Break, CertifyReason][] = [
     ['integration-5xx', CertifyReason.CallbackRefused],
     ['wrong-envelope', CertifyReason.WrongEnvelope],
