@@ -12,7 +12,7 @@ interface CertifyFlags {
   connectUrl?: string;
   configUrl?: string;
   secret?: string;
-  field: Record<string, string>;
+  field?: Record<string, string>;
   budgetMs: number;
   junit?: string;
 }
@@ -29,12 +29,12 @@ export const certifyCommand: CliCommand = {
       .description('Play the CRM against a running module: connect by the old method and/or the simple connection, send its callbacks, re-install; report, JUnit XML, exit 1 on a failure')
       .option('--connect-url <url>', "the module's connect page (its accountUrl in the partner cabinet): checks the old method", absolute('--connect-url'))
       .option('--config-url <url>', "the simple connection's configuration URL: checks the simple connection (needs the secret)", absolute('--config-url'))
-      .option('--secret <secret>', "the partner cabinet's secret for the simple connection (default: the RETAILCRM_SIMPLE_SECRET environment variable)")
-      .option('--field <name=value>', "a value for one of the module's own fields on its connect form; repeat for several", (value: string, all: Record<string, string>) => {
+      .option('--secret <secret>', "the partner cabinet's secret for the simple connection (default, and safer than a flag other users can see: the RETAILCRM_SIMPLE_SECRET environment variable)")
+      .option('--field <name=value>', "a value for one of the module's own fields on its connect form; repeat for several", (value: string, all: Record<string, string> | undefined) => {
         const eq = value.indexOf('=');
         if (eq <= 0) throw new CliUsageError(`--field takes name=value, got "${value}"`);
         return { ...all, [value.slice(0, eq)]: value.slice(eq + 1) };
-      }, {})
+      })
       .option('--budget-ms <ms>', 'the longest a callback may take to answer', (v: string) => {
         if (!/^\d+$/.test(v) || Number(v) === 0) throw new CliUsageError(`--budget-ms must be a positive whole number, got "${v}"`);
         return Number(v);
@@ -47,7 +47,7 @@ export const certifyCommand: CliCommand = {
         const report = await certifyModule({
           ...(flags.connectUrl ? { connectUrl: flags.connectUrl } : {}),
           ...(flags.configUrl && secret ? { simple: { configUrl: flags.configUrl, secret } } : {}),
-          fields: flags.field,
+          fields: flags.field ?? {},
           budgetMs: flags.budgetMs,
         });
         for (const line of formatReport(report)) io.out(line);
