@@ -35,6 +35,18 @@ export type CheckResult = { readonly ok: true; readonly detail?: string } | { re
 /** Runs checks in order and collects them; a check that throws failed as `unreachable`. */
 export class CheckRunner {
   readonly checks: CertifyCheck[] = [];
+  /** Keys, clientIds, the secret: a detail quoting a module's answer must not carry them into a report. */
+  readonly #secrets = new Set<string>();
+
+  hide(...secrets: readonly (string | undefined)[]): void {
+    for (const secret of secrets) if (secret && secret.length >= 8) this.#secrets.add(secret);
+  }
+
+  #redact(text: string): string {
+    let out = text;
+    for (const secret of this.#secrets) out = out.split(secret).join('[redacted]');
+    return out;
+  }
 
   async run(id: string, title: string, check: () => Promise<CheckResult>): Promise<boolean> {
     const started = performance.now();
@@ -46,8 +58,8 @@ export class CheckRunner {
     }
     const ms = performance.now() - started;
     this.checks.push(result.ok
-      ? { id, title, status: 'passed', ms, ...(result.detail ? { detail: result.detail } : {}) }
-      : { id, title, status: 'failed', reason: result.reason, detail: result.detail, ms });
+      ? { id, title, status: 'passed', ms, ...(result.detail ? { detail: this.#redact(result.detail) } : {}) }
+      : { id, title, status: 'failed', reason: result.reason, detail: this.#redact(result.detail), ms });
     return result.ok;
   }
 
@@ -116,6 +128,7 @@ async function certifyFormMethod(
   timeoutMs: number,
 ): Promise<Connected | undefined> {
   const account = newAccount(emulator, 'form');
+  runner.hide(account.apiKey);
   const browser = new BrowserClient(timeoutMs);
   const formOk = await runner.run('form.open', 'the connect page answers ?account= with a form carrying the account', async () => {
     const opened = await openConnectForm(browser, connectUrl, account.url);
@@ -123,7 +136,9 @@ async function certifyFormMethod(
   });
   if (!formOk) return undefined;
   await runner.run('form.wrong-key', 'a wrong API key gets a readable error and registers nothing', async () => {
-    const outcome = await connectByForm(browser, connectUrl, account.url, `certify-wrong-${randomBytes(8).toString('hex')}`, fields);
+    const wrongKey = `certify-wrong-${randomBytes(8).toString('hex')}`;
+    runner.hide(wrongKey);
+    const outcome = await connectByForm(browser, connectUrl, account.url, wrongKey, fields);
     if (outcome.kind === 'returned') return { ok: false, reason: CertifyReason.WrongKeyUnreadable, detail: 'the module sent the person back to the CRM as if connected' };
     if (outcome.status >= 500) return { ok: false, reason: CertifyReason.WrongKeyUnreadable, detail: `HTTP ${outcome.status}` };
     if (registrationOf(emulator, account.name)) return { ok: false, reason: CertifyReason.WrongKeyUnreadable, detail: 'a registration was made with a wrong key' };
@@ -148,6 +163,7 @@ async function certifyFormMethod(
   if (!connectOk) return undefined;
   const registration = registrationOf(emulator, account.name);
   if (!registration) return undefined;
+  runner.hide(registration.clientId);
   await checkRegistration(runner, 'form.registration', registration);
   return {
     account: account.name,
@@ -155,6 +171,7 @@ async function certifyFormMethod(
     reinstall: async () => {
       await runner.run('form.reinstall', 're-installing with a new key keeps the one registration and its clientId', async () => {
         const { apiKey } = emulator.createApiKey(account.name, { scopes: [...KNOWN_SCOPES] });
+        runner.hide(apiKey);
         const outcome = await connectByForm(new BrowserClient(timeoutMs), connectUrl, account.url, apiKey, fields);
         if (outcome.kind === 'stayed') return { ok: false, reason: CertifyReason.ConnectFailed, detail: `HTTP ${outcome.status}: “${outcome.text.slice(0, 120)}”` };
         return sameRegistration(emulator, account.name, registration);
@@ -196,6 +213,7 @@ async function certifySimpleMethod(
 ): Promise<Connected | undefined> {
   const crm = new BrowserClient(timeoutMs);
   const account = newAccount(emulator, 'simple');
+  runner.hide(account.apiKey, simple.secret);
   let config: { scopes: string[]; registerUrl: string } | undefined;
   const configOk = await runner.run('simple.config', 'the config answers {success, scopes, registerUrl} (§13.3)', async () => {
     const { status, json } = await jsonOf(crm.get(simple.configUrl));
@@ -218,6 +236,7 @@ async function certifySimpleMethod(
 
   await runner.run('simple.bad-hmac', 'a register request with a bad HMAC is refused with 401', async () => {
     const { apiKey } = emulator.createApiKey(account.name, { scopes });
+    runner.hide(apiKey);
     const answer = await register({ systemUrl, apiKey, token: simpleConnectionToken(`${simple.secret}-not`, apiKey) });
     if ((answer.status >= 200 && answer.status < 300) || answer.json?.['success'] === true || registrationOf(emulator, account.name))
       return { ok: false, reason: CertifyReason.BadHmacAccepted, detail: `HTTP ${answer.status}: the module accepted a token not made with the secret` };
@@ -226,6 +245,7 @@ async function certifySimpleMethod(
 
   const { apiKey } = emulator.createApiKey(account.name, { scopes });
   const good = { systemUrl, apiKey, token: simpleConnectionToken(simple.secret, apiKey) };
+  runner.hide(apiKey, good.token);
   const registered = await runner.run('simple.register', 'a good register is answered {success: true, accountUrl} and registers (§13.4)', async () => {
     const answer = await register(good);
     const url = answer.json?.['accountUrl'];
@@ -243,6 +263,7 @@ async function certifySimpleMethod(
   });
   const registration = registrationOf(emulator, account.name);
   if (!registration) return undefined;
+  runner.hide(registration.clientId);
   await checkRegistration(runner, 'simple.registration', registration);
   return {
     account: account.name,
@@ -250,6 +271,7 @@ async function certifySimpleMethod(
     reinstall: async () => {
       await runner.run('simple.reinstall', 're-installing with a new key keeps the one registration and its clientId', async () => {
         const { apiKey: next } = emulator.createApiKey(account.name, { scopes });
+        runner.hide(next);
         const answer = await register({ systemUrl, apiKey: next, token: simpleConnectionToken(simple.secret, next) });
         if (answer.json?.['success'] !== true) return { ok: false, reason: CertifyReason.ConnectFailed, detail: `HTTP ${answer.status}` };
         return sameRegistration(emulator, account.name, registration);

@@ -39,6 +39,8 @@ export const SECRET = 'certify-partner-secret';
 
 export interface BrokenModule {
   readonly url: string;
+  /** Every clientId the CRM sent the module (to check that no report repeats one). */
+  readonly clientIdsSeen: ReadonlySet<string>;
   readonly module: RunningModule;
   close(): Promise<void>;
 }
@@ -79,9 +81,12 @@ export async function startBrokenModule(broken: Break, options: { slowMs?: numbe
     logger: false,
   });
 
+  const clientIdsSeen = new Set<string>();
   const proxy = createServer((incoming, outgoing) => {
     void (async () => {
       const wire = await readWire(incoming);
+      const sent = new URLSearchParams(wire.body).get('clientId') ?? new URL(wire.path, 'http://m.invalid').searchParams.get('clientId');
+      if (sent) clientIdsSeen.add(sent);
       const served = await serveDeclaredCallbacks(broken, wire, store);
       if (served) {
         outgoing.writeHead(served.status, { 'content-type': served.type }).end(served.body);
@@ -101,6 +106,7 @@ export async function startBrokenModule(broken: Break, options: { slowMs?: numbe
   await new Promise<void>((resolve) => proxy.listen(port, '127.0.0.1', resolve));
   return {
     url,
+    clientIdsSeen,
     module,
     async close() {
       await new Promise<void>((resolve) => (proxy as Server).close(() => resolve()));
@@ -136,7 +142,9 @@ function mutateRequest(broken: Break, wire: Wire): void {
 
 function mutateAnswer(broken: Break, wire: Wire, answer: Answer): void {
   const activity = wire.path.startsWith('/activity');
-  if (broken === 'wrong-envelope' && activity && answer.status === 200) answer.body = '{"ok":true}';
+  // A wrong envelope that also echoes the clientId: the report must quote the answer without it.
+  if (broken === 'wrong-envelope' && activity && answer.status === 200)
+    answer.body = JSON.stringify({ clientId: new URLSearchParams(wire.body).get('clientId'), ok: true });
   if (broken === 'unknown-client-500' && activity && answer.status === 404) {
     answer.status = 500;
     answer.body = '{"success":false,"errorMsg":"Internal error"}';

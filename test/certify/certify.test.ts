@@ -21,12 +21,17 @@ const BUDGET_MS = 1500;
 async function certifyVariant(broken: Break): Promise<CertifyReport> {
   const target = await startBrokenModule(broken, { slowMs: BUDGET_MS + 700 });
   try {
-    return await certifyModule({
+    const report = await certifyModule({
       connectUrl: `${target.url}/connect`,
       simple: { configUrl: `${target.url}/simple-connection/config`, secret: SECRET },
       fields: { siteCode: 'main', currency: 'RUB' },
       budgetMs: BUDGET_MS,
     });
+    // No report quotes a secret: the secret, a clientId the CRM sent, or the registered ones.
+    const text = `${formatReport(report).join('\n')}\n${junitXml(report)}`;
+    for (const secret of [SECRET, ...target.clientIdsSeen].filter((s) => !s.startsWith('certify-unknown-')))
+      assert.ok(!text.includes(secret), `the report of "${broken}" quotes a secret`);
+    return report;
   } finally {
     await target.close();
   }
