@@ -246,15 +246,33 @@ async function certifySimpleMethod(
   const { apiKey } = emulator.createApiKey(account.name, { scopes });
   const good = { systemUrl, apiKey, token: simpleConnectionToken(simple.secret, apiKey) };
   runner.hide(apiKey, good.token);
+  let landing: string | undefined;
   const registered = await runner.run('simple.register', 'a good register is answered {success: true, accountUrl} and registers (§13.4)', async () => {
     const answer = await register(good);
     const url = answer.json?.['accountUrl'];
+    if (typeof url === 'string') landing = url;
     if (answer.status !== 200 && answer.status !== 201) return { ok: false, reason: CertifyReason.WrongRegisterAnswer, detail: `HTTP ${answer.status}` };
     if (answer.json?.['success'] !== true || typeof url !== 'string' || !/^https?:\/\//.test(url))
       return { ok: false, reason: CertifyReason.WrongRegisterAnswer, detail: 'the answer lacks success: true or an absolute accountUrl' };
     return registrationOf(emulator, account.name) ? { ok: true } : { ok: false, reason: CertifyReason.RegistrationMissing, detail: 'no integration-modules/{code}/edit reached the CRM' };
   });
   if (!registered) return undefined;
+  if (landing) {
+    const url = landing;
+    runner.hide(new URL(url).search.slice(1));
+    await runner.run('simple.landing', 'the accountUrl the CRM sends the person to opens a page', async () => {
+      const person = new BrowserClient(timeoutMs);
+      let answer = await person.get(url);
+      let at = url;
+      for (let hops = 0; hops < 3 && answer.status >= 300 && answer.status < 400 && answer.location; hops += 1) {
+        at = new URL(answer.location, at).toString();
+        answer = await person.get(at);
+      }
+      return answer.status === 200
+        ? { ok: true }
+        : { ok: false, reason: CertifyReason.LandingBroken, detail: `HTTP ${answer.status} at ${new URL(at).pathname}` };
+    });
+  }
   await runner.run('simple.replay', 'the same register request sent again is refused', async () => {
     const answer = await register(good);
     return answer.status >= 400 && answer.status < 500 && answer.json?.['success'] !== true

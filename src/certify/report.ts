@@ -23,6 +23,7 @@ export const CertifyReason = {
   BadHmacNot401: 'bad-hmac-not-401',
   WrongRegisterAnswer: 'wrong-register-answer',
   ReplayAccepted: 'replay-accepted',
+  LandingBroken: 'landing-broken',
   ReinstallDuplicates: 'reinstall-duplicates',
   Unreachable: 'unreachable',
 } as const;

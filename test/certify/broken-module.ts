@@ -33,6 +33,7 @@ export type Break =
   | 'account-not-prefilled'
   | 'wrong-key-silent'
   | 'with-callbacks'
+  | 'landing-404'
   | 'integration-5xx';
 
 export const SECRET = 'certify-partner-secret';
@@ -150,6 +151,9 @@ function mutateAnswer(broken: Break, wire: Wire, answer: Answer): void {
     answer.body = '{"success":false,"errorMsg":"Internal error"}';
   }
   if (broken === 'wrong-register-answer' && wire.path === '/simple-connection/register' && answer.status === 200) answer.body = '{"success":true}';
+  // A register answer pointing at a page the module does not serve.
+  if (broken === 'landing-404' && wire.path === '/simple-connection/register' && answer.status === 200)
+    answer.body = answer.body.replace('/settings?ticket=', '/no-such-page?ticket=');
   // A module that shows the form again, untouched, when the key is wrong: the person never learns why.
   if (broken === 'wrong-key-silent' && wire.method === 'POST' && wire.path === '/connect' && answer.status === 422) {
     answer.status = 200;

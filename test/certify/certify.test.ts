@@ -72,7 +72,7 @@ describe('certify', () => {
     const report = await certifyVariant('none');
     assert.equal(report.ok, true, explain(report));
     assert.deepEqual(failureReasons(report), []);
-    for (const id of ['simple.config', 'simple.bad-hmac', 'simple.register', 'simple.replay', 'simple.reinstall'])
+    for (const id of ['simple.config', 'simple.bad-hmac', 'simple.register', 'simple.landing', 'simple.replay', 'simple.reinstall'])
       assert.equal(report.checks.find((c) => c.id === id)?.status, 'passed', `${id}\n${explain(report)}`);
     const xml = junitXml(report);
     assert.match(xml, /^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites tests="\d+" failures="0"/);
@@ -106,6 +106,7 @@ describe('certify', () => {
     ['reinstall-duplicates', CertifyReason.ReinstallDuplicates],
     ['account-not-prefilled', CertifyReason.AccountNotPrefilled],
     ['wrong-key-silent', CertifyReason.WrongKeyUnreadable],
+    ['landing-404', CertifyReason.LandingBroken],
   ];
   for (const [broken, reason] of variants) {
     it(`fails a module with "${broken}" for one reason: ${reason}`, async () => {
