@@ -92,6 +92,26 @@ export async function checkCallbacks(runner: CheckRunner, emulator: EmulatorHand
     });
   }
 
+  // Opening the module from the CRM (§11.3, §18): a top-level form POST of clientId to the registered accountUrl.
+  const pageUrl = registration.accountUrl;
+  if (!pageUrl) runner.skip('open.settings-page', 'the CRM opens the module’s page', 'the registration has no accountUrl');
+  else {
+    await runner.run('open.settings-page', 'the CRM opening the module’s page (POST clientId to accountUrl) shows it', async () => {
+      const person = new BrowserClient(budget.timeoutMs);
+      let answer = await person.postForm(pageUrl, { clientId: registration.clientId });
+      let at = pageUrl;
+      for (let hops = 0; hops < 3 && answer.status >= 300 && answer.status < 400 && answer.location; hops += 1) {
+        at = new URL(answer.location, at).toString();
+        answer = await person.get(at);
+      }
+      if (answer.status !== 200) return { ok: false, reason: CertifyReason.SettingsPageBroken, detail: `HTTP ${answer.status} at ${new URL(at).pathname}` };
+      const stranger = await client.postForm(pageUrl, { clientId: unknownClientId });
+      return stranger.status >= 400 && stranger.status < 500
+        ? { ok: true }
+        : { ok: false, reason: CertifyReason.SettingsPageBroken, detail: `an unknown clientId got HTTP ${stranger.status}, not a 4xx` };
+    });
+  }
+
   const settingsPath = registration.actions?.['settings'];
   if (!baseUrl || !settingsPath) runner.skip('settings', 'the settings callback (§19)', 'not registered');
   else {

@@ -24,6 +24,7 @@ export const CertifyReason = {
   WrongRegisterAnswer: 'wrong-register-answer',
   ReplayAccepted: 'replay-accepted',
   LandingBroken: 'landing-broken',
+  SettingsPageBroken: 'settings-page-broken',
   ReinstallDuplicates: 'reinstall-duplicates',
   Unreachable: 'unreachable',
 } as const;

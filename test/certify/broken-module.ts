@@ -34,6 +34,7 @@ export type Break =
   | 'wrong-key-silent'
   | 'with-callbacks'
   | 'landing-404'
+  | 'settings-page-500'
   | 'integration-5xx';
 
 export const SECRET = 'certify-partner-secret';
@@ -151,6 +152,10 @@ function mutateAnswer(broken: Break, wire: Wire, answer: Answer): void {
     answer.body = '{"success":false,"errorMsg":"Internal error"}';
   }
   if (broken === 'wrong-register-answer' && wire.path === '/simple-connection/register' && answer.status === 200) answer.body = '{"success":true}';
+  if (broken === 'settings-page-500' && wire.method === 'POST' && wire.path === '/settings') {
+    answer.status = 500;
+    answer.body = '<h1>Internal Server Error</h1>';
+  }
   // A register answer pointing at a page the module does not serve.
   if (broken === 'landing-404' && wire.path === '/simple-connection/register' && answer.status === 200)
     answer.body = answer.body.replace('/settings?ticket=', '/no-such-page?ticket=');

@@ -58,7 +58,7 @@ describe('certify', () => {
       const report = await certifyModule({ connectUrl: `${running.url}/connect`, fields: { siteCode: 'main' } });
       assert.equal(report.ok, true, explain(report));
       const passed = report.checks.filter((c) => c.status === 'passed').map((c) => c.id);
-      for (const id of ['form.open', 'form.wrong-key', 'form.connect', 'form.registration', 'activity.unknown-client', 'activity.deliver', 'activity.repeat', 'form.reinstall'])
+      for (const id of ['form.open', 'form.wrong-key', 'form.connect', 'form.registration', 'activity.unknown-client', 'activity.deliver', 'activity.repeat', 'open.settings-page', 'form.reinstall'])
         assert.ok(passed.includes(id), `${id} passed\n${explain(report)}`);
     } finally {
       console.info = log;
@@ -107,6 +107,7 @@ describe('certify', () => {
     ['account-not-prefilled', CertifyReason.AccountNotPrefilled],
     ['wrong-key-silent', CertifyReason.WrongKeyUnreadable],
     ['landing-404', CertifyReason.LandingBroken],
+    ['settings-page-500', CertifyReason.SettingsPageBroken],
   ];
   for (const [broken, reason] of variants) {
     it(`fails a module with "${broken}" for one reason: ${reason}`, async () => {
