@@ -110,3 +110,42 @@ export {
   type ErrorParams,
 } from './errors.js';
 export { LOCALES, pickLocale, translate, errorMessage, type Locale, type MessageKey } from './i18n/index.js';
+
+// Observability: metrics, traces, the settings page's sparkline (docs/guide/observability.md)
+export {
+  createObservability,
+  createKitMetrics,
+  createKitTracing,
+  createRecentActivity,
+  combineTelemetry,
+  quietTelemetry,
+  metricsRoute,
+  observeCallback,
+  observeConnect,
+  observeJob,
+  observeStep,
+  crmEndpointOf,
+  KIT_METRIC_NAMES,
+  KIT_METRIC_LABELS,
+  TRACER_NAME,
+} from './observability/index.js';
+export type {
+  CallbackServed,
+  ConnectFinished,
+  CrmCallFinished,
+  FleetRunFinished,
+  JobFinished,
+  KitMetrics,
+  KitMetricsOptions,
+  KitStep,
+  KitTelemetry,
+  KitTracingOptions,
+  MetricsExposureOptions,
+  Observability,
+  ObservabilityOptions,
+  RecentActivity,
+} from './observability/index.js';
+
+// Certification: play the CRM against a running module (docs/guide/certify.md)
+export { certifyModule, CertifyReason, failureReasons, formatReport, junitXml } from './certify/index.js';
+export type { CertifyCheck, CertifyOptions, CertifyReport } from './certify/index.js';

@@ -21,6 +21,7 @@ import { registrationPayload } from './registration.js';
 import { settingsComplete } from './required-settings.js';
 import { stateFromActivity } from './state.js';
 import { updateConnection } from './update-connection.js';
+import { observeStep } from '../observability/telemetry.js';
 
 /** What the person submitted on the connect form (step 3). */
 export interface ConnectRequest {
@@ -78,14 +79,14 @@ export async function establishConnection(kit: ConnectKit, request: EstablishReq
   try {
     const crm = kit.openCrm(request.accountUrl, request.apiKey);
     // Step 4.1: the key opens the API and the version the module needs is there.
-    const apiVersion = await checkApiVersion(crm, module.apiVersion);
+    const apiVersion = await observeStep(kit, 'check.api_versions', () => checkApiVersion(crm, module.apiVersion));
     // Step 4.2: the key has the rights the module needs.
-    const credentials = await checkRights(crm, module);
+    const credentials = await observeStep(kit, 'check.credentials', () => checkRights(crm, module));
     // Step 4.3: the module's own settings (unless deferred).
-    const settings =
+    const settings = await observeStep(kit, 'check.settings', async () =>
       request.settings === undefined
         ? ((await store.findByAccount(request.accountUrl, module.code))?.settings ?? {})
-        : await checkModuleSettings(kit, crm, credentials, { settings: request.settings, locale: request.locale });
+        : await checkModuleSettings(kit, crm, credentials, { settings: request.settings, locale: request.locale }));
 
     // Step 5: remember the connection first, then register it in the account.
     const { connection, created } = await store.saveConnect({
@@ -104,13 +105,13 @@ export async function establishConnection(kit: ConnectKit, request: EstablishReq
     // Deferred settings the module requires but does not have yet: registered switched off and left `pending`
     // until the person saves them on the settings page (`changeSettings` completes it; docs/simple-connection.md).
     const complete = request.settings !== undefined || settingsComplete(module, settings);
-    await crm.editIntegrationModule(registrationPayload(module, connection, { locale: request.locale, active: complete }));
+    await observeStep(kit, 'registration', () => crm.editIntegrationModule(registrationPayload(module, connection, { locale: request.locale, active: complete })));
     const registered = await updateConnection(store, connection, (current) => ({
       patch: complete
         ? { active: true, state: stateFromActivity({ active: true, freeze: current.freeze }) }
         : { active: false, state: 'pending' },
     }));
-    if (complete) await runOnConnected(kit, registered, crm, first);
+    if (complete) await observeStep(kit, 'hook.on_connected', () => runOnConnected(kit, registered, crm, first));
     kit.logger.info({ connectionId: registered.id, created: first, complete }, 'account connected');
     return { ok: true, connection: registered, created: first };
   } catch (error) {

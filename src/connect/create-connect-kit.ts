@@ -12,6 +12,7 @@ import type { Connection, ConnectionStore } from '../store/types.js';
 import { type ConnectKit, type FlowLogger, silentLogger } from './kit.js';
 import type { AnyModuleDefinition } from './module-definition.js';
 import { defaultRedirectAfterConnect } from './registration.js';
+import type { KitTelemetry } from '../observability/telemetry.js';
 
 export interface ConnectKitOptions {
   readonly module: AnyModuleDefinition;
@@ -24,6 +25,8 @@ export interface ConnectKitOptions {
   /** Step 6; default: the account's integration list. */
   readonly redirectAfterConnect?: (connection: Connection) => string;
   readonly logger?: FlowLogger;
+  /** Observes the flows (and the default transport's requests). Default: none. */
+  readonly telemetry?: KitTelemetry;
 }
 
 export interface ComposedConnectKit extends ConnectKit {
@@ -33,7 +36,7 @@ export interface ComposedConnectKit extends ConnectKit {
 export function createConnectKit(options: ConnectKitOptions): ComposedConnectKit {
   const transport =
     options.transport ??
-    createCrmTransport(options.accountUrlPolicy ? { accountUrlPolicy: options.accountUrlPolicy } : {});
+    createCrmTransport({ ...(options.accountUrlPolicy ? { accountUrlPolicy: options.accountUrlPolicy } : {}), telemetry: options.telemetry });
   const policy = transport.policy;
   const kit: ComposedConnectKit = {
     module: options.module,
@@ -41,6 +44,7 @@ export function createConnectKit(options: ConnectKitOptions): ComposedConnectKit
     transport,
     accountUrlPolicy: policy,
     logger: options.logger ?? silentLogger,
+    ...(options.telemetry ? { telemetry: options.telemetry } : {}),
     checkAccountUrl: (input: string) => parseAccountUrl(input, policy),
     openCrm: (accountUrl, apiKey) =>
       createCrmClient({ accountUrl, apiKey, transport, ...(options.retry ? { retry: options.retry } : {}) }),

@@ -6,6 +6,7 @@ import type { AccountUrlPolicy } from '../crm/account-url.js';
 import type { AccountUrl, AccountUrlCheck, CrmClient } from '../crm/types.js';
 import type { Connection, ConnectionStore } from '../store/types.js';
 import type { AnyModuleDefinition } from './module-definition.js';
+import type { KitTelemetry } from '../observability/telemetry.js';
 
 /** The subset of a pino logger the flows use. */
 export interface FlowLogger {
@@ -28,6 +29,8 @@ export interface ConnectKit {
   /** Step 6: where to send the person after connecting. */
   redirectAfterConnect(connection: Connection): string;
   readonly logger: FlowLogger;
+  /** Metrics, spans, recent activity (docs/guide/observability.md); absent: none, and nothing is called. */
+  readonly telemetry?: KitTelemetry;
 }
 
 export const silentLogger: FlowLogger = { info() {}, warn() {}, error() {} };

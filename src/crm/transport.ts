@@ -16,6 +16,7 @@ import { CRM_RATE_LIMITS, rateBudgetFor } from './endpoints.js';
 import { AccountAddressBlockedError, NetworkError, TimeoutError } from './errors.js';
 import { processRateLimiter, type RateLimit, type RateLimiter, type RateLimitPermit } from './rate-limiter.js';
 import type { AccountUrl, AccountUrlPolicyOptions } from './types.js';
+import type { KitTelemetry } from '../observability/telemetry.js';
 
 /** Resolves a host name to every address it has (the test hook that stands in for DNS). */
 export type HostLookup = (hostname: string) => Promise<readonly { readonly address: string; readonly family: number }[]>;
@@ -50,6 +51,8 @@ export interface CrmTransportOptions {
   /** Each request is logged: method, path, status, duration, attempt outcome. The key never is. */
   readonly logger?: CrmLogger;
   readonly userAgent?: string;
+  /** Told of every request (metrics, spans); default none. */
+  readonly telemetry?: KitTelemetry | undefined;
 }
 
 export interface CrmHttpRequest {
@@ -140,6 +143,7 @@ export function createCrmTransport(options: CrmTransportOptions = {}): CrmTransp
   const lookup: HostLookup = options.lookup ?? ((hostname) => dnsLookup(hostname, { all: true, verbatim: true }));
   const logger = options.logger;
   const userAgent = options.userAgent ?? 'retailcrm-module-kit';
+  const telemetry = options.telemetry;
 
   /**
    * Resolves once, checks every address, and connects to exactly the address it checked: the name is never
@@ -229,6 +233,7 @@ export function createCrmTransport(options: CrmTransportOptions = {}): CrmTransp
     let bodyTimedOut = false;
     let precise: AbortController | undefined;
     let preciseTimer: NodeJS.Timeout | undefined;
+    let sentAt = started;
     try {
       if (until - performance.now() <= 0) throw timedOut();
       if (limiter) {
@@ -242,6 +247,7 @@ export function createCrmTransport(options: CrmTransportOptions = {}): CrmTransp
         } finally {
           clearTimeout(timer);
         }
+        if (telemetry) sentAt = performance.now();
       }
       const headers: Record<string, string> = {
         'x-api-key': req.apiKey,
@@ -291,6 +297,7 @@ export function createCrmTransport(options: CrmTransportOptions = {}): CrmTransp
         { crm: { method: req.method, path: req.path, account: req.accountUrl, status: result.status, durationMs: ms(started) } },
         'crm request',
       );
+      telemetry?.crmCallFinished({ method: req.method, path: req.path, accountUrl: req.accountUrl, status: result.status, startedAt: started, waitedMs: sentAt - started });
       return result;
     } catch (error) {
       const failure =
@@ -299,6 +306,7 @@ export function createCrmTransport(options: CrmTransportOptions = {}): CrmTransp
         { crm: { method: req.method, path: req.path, account: req.accountUrl, error: failure.code, durationMs: ms(started) } },
         'crm request failed',
       );
+      telemetry?.crmCallFinished({ method: req.method, path: req.path, accountUrl: req.accountUrl, error: failure.code, startedAt: started, waitedMs: sentAt - started });
       throw failure;
     } finally {
       if (inFlight) bodyWatch.delete(inFlight);

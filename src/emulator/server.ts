@@ -9,6 +9,7 @@ import { CrmErrorMsg } from '../protocol/index.js';
 import { ErrorCode } from '../errors.js';
 import { createCallbackSender, type CallbackSender } from './activity.js';
 import { adminRoutes } from './admin-routes.js';
+import { requestLogRoutes } from './request-log-page.js';
 import { apiRoutes } from './api-routes.js';
 import type { EmulatorContext } from './context.js';
 import { createControl, type EmulatorControl } from './control.js';
@@ -118,6 +119,7 @@ export function buildEmulatorApp(options: ResolvedEmulatorOptions, accountUrl: (
     // The admin pages are plain HTML forms; their POSTs are checked for a same-origin `Origin` in adminRoutes.
     await scope.register(formbody);
     adminRoutes(scope, ctx);
+    requestLogRoutes(scope, ctx);
   });
   app.register(async (scope) => controlRoutes(scope, ctx));
   app.setNotFoundHandler((_request, reply) => reply.code(404).type('text/html; charset=utf-8').send(NOT_FOUND_HTML));

@@ -28,6 +28,7 @@ import { createSimpleConnection, type SimpleConnection } from '../connect/simple
 import { simpleConnectionRoutes } from './simple-connection-routes.js';
 import { type Form, type Query, settingsFrom, text } from './form.js';
 import { settingsDefaults } from '../connect/module-definition.js';
+import { observeCallback, observeConnect } from '../observability/telemetry.js';
 
 export interface ModuleHostOptions {
   readonly kit: ConnectKit;
@@ -121,12 +122,12 @@ export async function moduleHost(app: FastifyInstance, options: ModuleHostOption
     const form = (request.body ?? {}) as Form;
     const locale = host.locale(request);
     const settings = settingsFrom(form);
-    const result = await connectAccount(kit, {
+    const result = await observeConnect(kit, 'form', () => connectAccount(kit, {
       account: text(form.account),
       apiKey: text(form.apiKey),
       settings,
       locale,
-    });
+    }));
     if (result.ok) {
       request.log.info({ connectionId: result.connection.id }, 'connected; sending the person back to the CRM');
       return reply.redirect(result.redirectUrl, 303);
@@ -151,7 +152,7 @@ export async function moduleHost(app: FastifyInstance, options: ModuleHostOption
 
   // The CRM's activity callback (PROTOCOL §11.1): server to server, identified by clientId only.
   app.post(paths.activity, async (request, reply) => {
-    const outcome = await handleActivityCallback(kit, request.body ?? {});
+    const outcome = await observeCallback(kit, 'activity', () => handleActivityCallback(kit, request.body ?? {}));
     if (outcome.status === 200) request.log.info({ connectionId: outcome.connectionId }, 'activity callback applied');
     else request.log.warn({ status: outcome.status }, outcome.body.errorMsg);
     return reply.code(outcome.status).send(outcome.body);

@@ -16,6 +16,7 @@ import type { HostContext } from './plugin.js';
 import { findOwnById, findOwnByClientId } from '../connect/kit.js';
 import { endSession, enterSettings, readSession } from './session.js';
 import { exchangeLoginTicket } from './simple-connection-routes.js';
+import { activitySparklines } from '../observability/svg-charts.js';
 
 const NOTICES: readonly SettingsNotice[] = ['saved', 'keySaved', 'disconnected'];
 
@@ -78,6 +79,7 @@ export async function settingsRoutes(app: FastifyInstance, host: HostContext): P
           settingsValues: extra.settingsValues ?? connection.settings,
           notice: extra.notice,
           failure: extra.failure,
+          recentActivity: activitySparklines(kit.telemetry?.recentActivity?.(connection), locale),
         }),
       );
   };

@@ -12,6 +12,7 @@ import type { Query } from './form.js';
 import { messagePage } from './pages/layout.js';
 import type { HostContext } from './plugin.js';
 import { endSession, enterSettings } from './session.js';
+import { observeConnect } from '../observability/telemetry.js';
 
 /** Registers `GET paths.simpleConfig` and `POST paths.simpleRegister`. No CSRF: the CRM calls them, not a browser. */
 export async function simpleConnectionRoutes(app: FastifyInstance, host: HostContext, simple: SimpleConnection): Promise<void> {
@@ -20,7 +21,7 @@ export async function simpleConnectionRoutes(app: FastifyInstance, host: HostCon
   app.get(paths.simpleConfig, async (_request, reply) => reply.header('cache-control', 'no-store').send(simple.config()));
 
   app.post(paths.simpleRegister, async (request, reply) => {
-    const outcome = await simple.register(request.body ?? {}, host.locale(request));
+    const outcome = await observeConnect(host.kit, 'simple', () => simple.register(request.body ?? {}, host.locale(request)));
     if (!outcome.ok) request.log.warn({ status: outcome.status, code: outcome.code }, 'simple connection refused');
     return reply.code(outcome.status).header('cache-control', 'no-store').send(outcome.body);
   });

@@ -19,6 +19,7 @@ import { openConnectionStore } from '../store/open-connection-store.js';
 import type { Connection, ConnectionStore } from '../store/types.js';
 import { moduleHost } from './plugin.js';
 import { redactingSerializers } from './security.js';
+import type { Observability } from '../observability/observability.js';
 
 /**
  * A module, or a function building it from the address the server listens on, for a module whose `baseUrl`
@@ -50,6 +51,8 @@ export interface StartModuleOptions {
   readonly configure?: (app: FastifyInstance) => void | Promise<void>;
   /** Fastify/pino logging: `false` for none; a `stream` receives the JSON lines instead of stdout. Default: `info`. */
   readonly logger?: boolean | { readonly level: string; readonly stream?: NodeJS.WritableStream };
+  /** Metrics, traces and the settings page's sparkline, from `createObservability` (docs/guide/observability.md). Default: off. */
+  readonly observability?: Observability;
 }
 
 export interface RunningModule {
@@ -105,10 +108,11 @@ export async function startModule(options: StartModuleOptions): Promise<RunningM
       module,
       store,
       // CRM calls are logged through the app's logger (method, path, status, duration; never the key).
-      transport: options.transport ?? createCrmTransport({ accountUrlPolicy: policy, logger: app.log as unknown as CrmLogger }),
+      transport: options.transport ?? createCrmTransport({ accountUrlPolicy: policy, logger: app.log as unknown as CrmLogger, telemetry: options.observability?.telemetry }),
       ...(options.retry ? { retry: options.retry } : {}),
       ...(options.redirectAfterConnect ? { redirectAfterConnect: options.redirectAfterConnect } : {}),
       logger: app.log as unknown as FlowLogger,
+      telemetry: options.observability?.telemetry,
     });
     const prefix = new URL(module.baseUrl).pathname.replace(/\/+$/, '');
     await app.register(moduleHost, {
@@ -116,6 +120,7 @@ export async function startModule(options: StartModuleOptions): Promise<RunningM
       kit,
       cookieSecret: options.cookieSecret ?? cookieSecretsFrom(keyring as Keyring),
     });
+    await options.observability?.attach(app);
     await options.configure?.(app);
     if (early) {
       await app.ready();

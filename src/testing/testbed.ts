@@ -32,6 +32,8 @@ export interface TestbedOptions {
   readonly logger?: StartModuleOptions['logger'];
   /** Your own routes and plugins, as `startModule`'s `configure`. */
   readonly configure?: StartModuleOptions['configure'];
+  /** Metrics and traces, as `startModule`'s `observability` (from `createObservability`). Default: off. */
+  readonly observability?: StartModuleOptions['observability'];
 }
 
 /** A setting's value as a test gives it: booleans tick or clear a checkbox, lists pick several options. */
@@ -106,6 +108,7 @@ export async function startTestbed(options: TestbedOptions): Promise<Testbed> {
       retry: options.retry ?? rapidRetriesForTests,
       logger: options.logger ?? false,
       ...(options.configure ? { configure: options.configure } : {}),
+      ...(options.observability ? { observability: options.observability } : {}),
     });
     return testbed({ emulator, module, store, accountName, apiKey, ownsStore: !options.store, dir });
   } catch (error) {

@@ -8,6 +8,7 @@ import type { EmulatorHandle } from '../../src/emulator/index.js';
 import type { RunningModule } from '../../src/host/start-module.js';
 import { startTestbed, type Testbed } from '../../src/testing/testbed.js';
 import type { FormClient } from './form-client.js';
+import type { Observability } from '../../src/observability/index.js';
 
 export const testSettings = {
   schema: z.object({
@@ -41,6 +42,8 @@ export interface Harness {
 export interface HarnessOptions {
   /** Receives the module's JSON log lines (level debug); default: no logging. */
   readonly logStream?: NodeJS.WritableStream;
+  /** Metrics, traces, recent activity for the module (default: off). */
+  readonly observability?: Observability;
 }
 
 export async function startHarness(overrides: TestModuleInput = {}, options: HarnessOptions = {}): Promise<Harness> {
@@ -66,6 +69,7 @@ export async function startHarness(overrides: TestModuleInput = {}, options: Har
         ...overrides,
       }),
     logger: options.logStream ? { level: 'debug', stream: options.logStream } : false,
+    ...(options.observability ? { observability: options.observability } : {}),
   });
   return {
     emulator: bed.emulator,

@@ -3,6 +3,7 @@
  * @module
  */
 import type { CliCommand } from '../cli-command.js';
+import { certifyCommand } from './certify.js';
 import { checkCommand } from './check.js';
 import { connectionsCommand } from './connections.js';
 import { devCommand } from './dev.js';
@@ -12,4 +13,14 @@ import { keysCommand } from './keys.js';
 import { migrateCommand } from './migrate.js';
 import { startCommand } from './start.js';
 
-export const commands: readonly CliCommand[] = [initCommand, devCommand, startCommand, emulatorCommand, checkCommand, connectionsCommand, migrateCommand, keysCommand];
+export const commands: readonly CliCommand[] = [
+  initCommand,
+  devCommand,
+  startCommand,
+  emulatorCommand,
+  checkCommand,
+  certifyCommand,
+  connectionsCommand,
+  migrateCommand,
+  keysCommand,
+];

@@ -7,6 +7,7 @@ import { loadModuleFile, serveModuleFileAssets } from '../../dev/module-file.js'
 import { ConfigError } from '../../errors.js';
 import { startModule } from '../../host/start-module.js';
 import { loadKeyring } from '../../store/keyring.js';
+import { observabilityFromEnv } from '../../observability/from-env.js';
 import { parsePort, untilStopSignal, type CliCommand } from '../cli-command.js';
 
 interface StartFlags {
@@ -21,7 +22,7 @@ export const startCommand: CliCommand = {
   register(program, io) {
     program
       .command('start')
-      .description('Run a module in production: MODULE_BASE_URL, MODULE_SECRET_KEYS, DATABASE_URL, PORT, HOST, CRM_BOX_HOSTS')
+      .description('Run a module in production: MODULE_BASE_URL, MODULE_SECRET_KEYS, DATABASE_URL, PORT, HOST, CRM_BOX_HOSTS, METRICS_*')
       .requiredOption('--module <file>', 'a built file exporting createModule(baseUrl)')
       .option('--port <port>', 'port (default: PORT or 8080)', parsePort)
       .option('--host <host>', 'interface (default: HOST or 0.0.0.0)')
@@ -41,6 +42,7 @@ export const startCommand: CliCommand = {
           host: flags.host ?? process.env.HOST ?? '0.0.0.0',
           accountUrlPolicy: { boxHosts: list(process.env.CRM_BOX_HOSTS) },
           configure: (app) => serveModuleFileAssets(app, file),
+          observability: observabilityFromEnv(process.env),
         });
         io.out(`Module listening on ${running.url}, public address ${baseUrl}`);
         const signal = await untilStopSignal();
