@@ -18,6 +18,9 @@ import { classifyHost, NO_ACCOUNT_HTML } from './host.js';
 import type { ResolvedEmulatorOptions } from './options.js';
 import { createEmulatorRateLimiter } from './rate-limit.js';
 import { createSimpleConnector, type SimpleConnector } from './simple-connect.js';
+import { createResourceControl, resourceControlRoutes } from './resource-control.js';
+import { resourceAdminRoutes } from './resource-admin.js';
+import { resourceRoutes } from './resource-routes.js';
 import { EmulatorState, type Account } from './state.js';
 
 export interface EmulatorApp {
@@ -54,7 +57,9 @@ export function buildEmulatorApp(options: ResolvedEmulatorOptions, accountUrl: (
   const faults = createFaultTable();
   const sender = createCallbackSender({ timeoutMs: options.callbackTimeoutMs });
   const connector = createSimpleConnector({ timeoutMs: options.callbackTimeoutMs });
-  const control = createControl({ state, faults, sender, connector, accountUrl });
+  const base = createControl({ state, faults, sender, connector, accountUrl });
+  const { close: closeResources, ...resources } = createResourceControl({ account: base.account, timeoutMs: options.callbackTimeoutMs });
+  const control: EmulatorControl = { ...base, ...resources };
   const accounts = new WeakMap<FastifyRequest, Account>();
   const ctx: EmulatorContext = {
     state,
@@ -113,17 +118,23 @@ export function buildEmulatorApp(options: ResolvedEmulatorOptions, accountUrl: (
     // The CRM API takes url-encoded POST bodies (PROTOCOL §2.3).
     await scope.register(formbody);
     apiRoutes(scope, ctx);
+    resourceRoutes(scope, ctx);
   });
   app.register(async (scope) => {
     // The admin pages are plain HTML forms; their POSTs are checked for a same-origin `Origin` in adminRoutes.
     await scope.register(formbody);
     adminRoutes(scope, ctx);
+    resourceAdminRoutes(scope, ctx);
   });
-  app.register(async (scope) => controlRoutes(scope, ctx));
+  app.register(async (scope) => {
+    controlRoutes(scope, ctx);
+    resourceControlRoutes(scope, control);
+  });
   app.setNotFoundHandler((_request, reply) => reply.code(404).type('text/html; charset=utf-8').send(NOT_FOUND_HTML));
   app.addHook('onClose', async () => {
     await sender.close();
     await connector.close();
+    await closeResources();
   });
   return { app, control, sender, connector };
 }
