@@ -108,3 +108,35 @@ export {
   type ErrorParams,
 } from './errors.js';
 export { LOCALES, pickLocale, translate, errorMessage, type Locale, type MessageKey } from './i18n/index.js';
+
+// Callbacks from the CRM, own routes, the settings page's module section (docs/callbacks.md)
+export { CallbackError, defineCallback } from './callbacks/declaration.js';
+export type { CallbackContext, CallbackDeclaration, CallbacksInput, DeclaredCallback } from './callbacks/declaration.js';
+export { dispatchCallback, type CallbackAnswer, type DispatchOutcome } from './callbacks/dispatch.js';
+export type { ModuleRoutes, ModuleRouteTools, SettingsSection, SettingsSectionContext } from './callbacks/own-routes.js';
+export { html, type SafeHtml } from './html/html.js';
+
+// The API after connecting (docs/crm-client.md)
+export type {
+  CrmApi,
+  CustomersFilter,
+  CustomFieldsFilter,
+  HistoryBatch,
+  HistoryCursor,
+  LookupOptions,
+  OrdersFilter,
+  Page,
+  PageOptions,
+} from './crm/api.js';
+export type { CrmCallSpec } from './crm/types.js';
+export type {
+  CrmSystemSettings,
+  Customer,
+  CustomerWrite,
+  CustomField,
+  CustomFieldWrite,
+  Notification,
+  Order,
+  OrderHistoryEntry,
+  OrderWrite,
+} from './protocol/index.js';

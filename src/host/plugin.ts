@@ -18,7 +18,7 @@ import { connectAccount } from '../connect/connect-account.js';
 import { handleActivityCallback } from '../connect/activity.js';
 import type { ConnectKit } from '../connect/kit.js';
 import { ConfigError, ErrorCode } from '../errors.js';
-import { errorMessage, type Locale, pickLocale } from '../i18n/index.js';
+import { errorMessage, isLocale, type Locale, pickLocale } from '../i18n/index.js';
 import { connectPage } from './pages/connect-page.js';
 import { type PageContext, messagePage } from './pages/layout.js';
 import { MODULE_CSS } from './pages/styles.js';
@@ -27,6 +27,9 @@ import { settingsRoutes } from './settings-routes.js';
 import { createSimpleConnection, type SimpleConnection } from '../connect/simple-connection.js';
 import { simpleConnectionRoutes } from './simple-connection-routes.js';
 import { type Form, type Query, settingsFrom, text } from './form.js';
+import { callbackRoutes, moduleOwnRoutes } from '../callbacks/routes.js';
+import { crmLocale } from '../callbacks/locale.js';
+import type { Connection } from '../store/types.js';
 
 export interface ModuleHostOptions {
   readonly kit: ConnectKit;
@@ -56,7 +59,8 @@ export interface HostContext {
   readonly at: (path: string) => string;
   readonly session: { readonly path: string; readonly secure: boolean; readonly ttlSeconds: number };
   readonly page: (request: FastifyRequest, locale: Locale) => PageContext;
-  readonly locale: (request: FastifyRequest) => Locale;
+  /** `?lang=` / a `lang` field, else the account's language as the CRM reported it, else `Accept-Language`. */
+  readonly locale: (request: FastifyRequest, connection?: Connection) => Locale;
   /** The simple connection, when the module has its secret (docs/simple-connection.md). */
   readonly simple: SimpleConnection | undefined;
 }
@@ -144,6 +148,9 @@ export async function moduleHost(app: FastifyInstance, options: ModuleHostOption
   });
 
   await settingsRoutes(app, host);
+  // Declared callbacks (the CRM's `settings` one included) and the module's own routes (docs/callbacks.md).
+  await callbackRoutes(app, host);
+  await moduleOwnRoutes(app, host);
   if (host.simple) await simpleConnectionRoutes(app, host, host.simple);
 
   // The CRM's activity callback (PROTOCOL §11.1): server to server, identified by clientId only.
@@ -174,11 +181,12 @@ function resolveHost(app: FastifyInstance, options: ModuleHostOptions): HostCont
   if (problems.length > 0) throw new ConfigError(problems.map((p) => `moduleHost: ${p}`));
   const prefix = app.prefix.replace(/\/+$/, '');
   const at = (path: string) => `${prefix}${path}`;
-  const locale = (request: FastifyRequest): Locale => {
+  const locale = (request: FastifyRequest, connection?: Connection): Locale => {
     const query = request.query as Query | undefined;
     const body = request.body as Form | undefined;
     const explicit = query?.lang ?? (typeof body?.lang === 'string' ? body.lang : undefined);
-    return pickLocale(request.headers['accept-language'], explicit);
+    if (isLocale(explicit)) return explicit;
+    return crmLocale(connection) ?? pickLocale(request.headers['accept-language'], explicit);
   };
   return Object.freeze({
     kit: options.kit,

@@ -1,7 +1,7 @@
 /**
  * The page the CRM opens for a connected module (its registered accountUrl): state, settings, API key, events.
  */
-import { html } from '../../html/html.js';
+import { html, type SafeHtml } from '../../html/html.js';
 import { type MessageKey, translate } from '../../i18n/index.js';
 import { localize, type AnyModuleDefinition } from '../../connect/module-definition.js';
 import type { ConnectFailure } from '../../connect/failure.js';
@@ -22,6 +22,8 @@ export interface SettingsPageInput {
   /** Values to show in the settings form (the stored ones, or what the person just submitted). */
   readonly settingsValues: Readonly<Record<string, unknown>>;
   readonly notice?: SettingsNotice;
+  /** The module's own section (`settingsSection`), shown after the connection's facts. */
+  readonly moduleSection?: SafeHtml | string;
   /** Which form failed, and how. */
   readonly failure?: { readonly form: 'settings' | 'apiKey' | 'disconnect'; readonly failure: ConnectFailure };
 }
@@ -56,6 +58,7 @@ ${connection.state === 'pending' && !settingsComplete(module, connection.setting
 <dt>${translate(locale, 'settings.apiVersion')}</dt><dd>${connection.apiVersion ?? '—'}</dd>
 </dl>
 <p><a href="${defaultRedirectAfterConnect(connection)}">${translate(locale, 'settings.openCrm')}</a></p>
+${input.moduleSection ? html`<section class="module-section" data-module-section>${input.moduleSection}</section>` : ''}
 ${settings.length > 0 ? html`<h2>${translate(locale, 'connect.settings')}</h2>
 ${alertFor('settings')}
 <form method="post" action="${input.actions.settings}" novalidate>${csrf}${settings}
