@@ -25,8 +25,11 @@ function problemsOf(error: unknown): string {
   throw error;
 }
 
+// Numbers take any step: a price of 12.50 must not be blocked by the browser's default step of 1.
 const input = (name: string, label: string, value = '', type = 'text') =>
-  html`<label>${label} <input type="${type}" name="${name}" id="${name}" value="${value}"></label>`;
+  type === 'number'
+    ? html`<label>${label} <input type="number" step="any" min="0" name="${name}" id="${name}" value="${value}"></label>`
+    : html`<label>${label} <input type="${type}" name="${name}" id="${name}" value="${value}"></label>`;
 
 function select(name: string, label: string, options: readonly { code: string; name: string }[]): SafeHtml {
   return html`<label>${label} <select name="${name}" id="${name}">${options.map((o) => html`<option value="${o.code}">${o.name}</option>`)}</select></label>`;
