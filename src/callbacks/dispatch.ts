@@ -5,7 +5,8 @@
  * the output. Every bad input is a 4xx in the CRM's envelope; only a failing handler is a 5xx.
  * @module
  */
-import { withConnectionCrm } from '../connect/connection-crm.js';
+import type { AccountUrl, CrmClient } from '../crm/types.js';
+import type { Connection } from '../store/types.js';
 import { type ConnectKit, findOwnByClientId } from '../connect/kit.js';
 import { ErrorCode } from '../errors.js';
 import { errorMessage, type Locale } from '../i18n/index.js';
@@ -48,6 +49,33 @@ function rawInput(declared: DeclaredCallback, fields: Readonly<Record<string, un
   }
 }
 
+/**
+ * The handler's context. The client and the deadline's signal (a timer) are made only if the handler uses them:
+ * most callbacks need neither, and this is the hot path.
+ */
+class Context implements CallbackContext<unknown> {
+  readonly #kit: Pick<ConnectKit, 'openCrm'>;
+  readonly #deadline: number;
+  #crm: CrmClient | undefined;
+  #signal: AbortSignal | undefined;
+  constructor(
+    kit: Pick<ConnectKit, 'openCrm'>,
+    readonly connection: Connection,
+    readonly input: unknown,
+    readonly locale: Locale,
+    deadline: number,
+  ) {
+    this.#kit = kit;
+    this.#deadline = deadline;
+  }
+  get crm(): CrmClient {
+    return (this.#crm ??= this.#kit.openCrm(this.connection.accountUrl as AccountUrl, this.connection.apiKey));
+  }
+  get signal(): AbortSignal {
+    return (this.#signal ??= AbortSignal.timeout(Math.max(1, Math.round(this.#deadline - performance.now()))));
+  }
+}
+
 export async function dispatchCallback(
   kit: ConnectKit,
   declared: DeclaredCallback,
@@ -70,8 +98,7 @@ export async function dispatchCallback(
     return refuse(400, locale, ErrorCode.CallbackInvalid, where.join('; '), id);
   }
 
-  const signal = AbortSignal.timeout(declared.timeoutMs);
-  const context: CallbackContext<unknown> = withConnectionCrm(kit, connection, { connection, input: parsed.data, locale, signal });
+  const context = new Context(kit, connection, parsed.data, locale, performance.now() + declared.timeoutMs);
   let result: unknown;
   try {
     result = await declared.handle(context, kit);

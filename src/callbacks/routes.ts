@@ -5,6 +5,7 @@
  * `{ success: false, errorMsg }`, never an HTML page or a 5xx.
  * @module
  */
+import formbody from '@fastify/formbody';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { withConnectionCrm } from '../connect/connection-crm.js';
 import { findOwnByClientId, findOwnById } from '../connect/kit.js';
@@ -22,8 +23,9 @@ const PARSE_FAILURE: Readonly<Record<number, string>> = {
   415: 'send application/x-www-form-urlencoded',
 };
 
-export async function callbackRoutes(app: FastifyInstance, host: HostContext): Promise<void> {
+export async function callbackRoutes(app: FastifyInstance, host: HostContext, options: { readonly bodyLimit: number }): Promise<void> {
   const { kit } = host;
+  await app.register(formbody, { bodyLimit: options.bodyLimit });
   await app.register(async (scope) => {
     scope.setErrorHandler((error: FastifyError, request, reply) => {
       const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
@@ -43,7 +45,7 @@ export async function callbackRoutes(app: FastifyInstance, host: HostContext): P
           const log = { callback: `${declared.group}.${declared.action}`, status: outcome.status, connectionId: outcome.connectionId };
           if (outcome.status < 400) request.log.info(log, 'callback handled');
           else request.log.warn(log, outcome.body.success ? 'callback refused' : outcome.body.errorMsg);
-          return reply.code(outcome.status).header('cache-control', 'no-store').send(outcome.body);
+          return reply.code(outcome.status).send(outcome.body);
         },
       });
     }

@@ -67,6 +67,14 @@ export interface HostContext {
 
 export async function moduleHost(app: FastifyInstance, options: ModuleHostOptions): Promise<void> {
   const host = resolveHost(app, options);
+  // Declared callbacks (the CRM's `settings` one included) in a scope beside the pages': server-to-server JSON
+  // needs none of the pages' cookie, CSRF and security-header hooks, which cost a callback most of its speed.
+  await app.register(async (scope) => callbackRoutes(scope, host, { bodyLimit: options.bodyLimit ?? 64 * 1024 }));
+  await app.register(async (pages) => pageRoutes(pages, host, options));
+}
+
+/** The connect form, the settings page, the activity callback, the health check and the module's own routes. */
+async function pageRoutes(app: FastifyInstance, host: HostContext, options: ModuleHostOptions): Promise<void> {
   const { kit } = host;
   const { paths } = kit.module;
 
@@ -148,8 +156,7 @@ export async function moduleHost(app: FastifyInstance, options: ModuleHostOption
   });
 
   await settingsRoutes(app, host);
-  // Declared callbacks (the CRM's `settings` one included) and the module's own routes (docs/callbacks.md).
-  await callbackRoutes(app, host);
+  // The module's own routes (docs/callbacks.md), with the form, CSRF and session of the pages.
   await moduleOwnRoutes(app, host);
   if (host.simple) await simpleConnectionRoutes(app, host, host.simple);
 
