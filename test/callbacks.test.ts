@@ -45,6 +45,12 @@ async function post(path: string, body: string, contentType = 'application/x-www
 }
 
 const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
+const multipart = (fields: Record<string, string>, withFile = false) =>
+  [
+    ...Object.entries(fields).map(([name, value]) => `--BOUND\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`),
+    withFile ? '--BOUND\r\nContent-Disposition: form-data; name="f"; filename="a.txt"\r\n\r\nx\r\n' : '',
+    '--BOUND--\r\n',
+  ].join('');
 
 function registeredActions() {
   const [module] = h.emulator.integrationModules('demo');
@@ -137,7 +143,9 @@ describe('declared callbacks', () => {
       ['input of the wrong shape', () => post('/callback/quote', form({ ...good(), quote: '{"items":[]}' })), 400],
       ['a settings report of the wrong shape', () => post('/callback/settings', form({ clientId: connection.clientId, settings: '{"timezone":"UTC"}' })), 400],
       ['a settings callback without settings', () => post('/callback/settings', form({ clientId: connection.clientId })), 400],
-      ['multipart', () => post('/callback/quote', '--x\r\n\r\n--x--', 'multipart/form-data; boundary=x'), 415],
+      ['malformed multipart', () => post('/callback/quote', '--x\r\n\r\n--x--', 'multipart/form-data; boundary=x'), 400],
+      ['multipart with a file part', () => post('/callback/quote', multipart({ clientId: connection.clientId }, true), 'multipart/form-data; boundary=BOUND'), 400],
+      ['an XML body', () => post('/callback/quote', '<quote/>', 'application/xml'), 415],
       ['text/plain (read as no fields)', () => post('/callback/quote', 'clientId=x', 'text/plain'), 400],
       ['malformed JSON body', () => post('/callback/quote', '{"clientId":', 'application/json'), 400],
       ['a body over the limit', () => post('/callback/quote', form({ ...good(), pad: 'x'.repeat(70 * 1024) })), 413],
@@ -152,6 +160,12 @@ describe('declared callbacks', () => {
         assert.ok(!answer.json.errorMsg?.includes(connection.clientId), 'no secret in the answer');
       });
     }
+
+    it('a multipart body is read like a form (older clients send every POST so)', async () => {
+      const answer = await post('/callback/quote', multipart(good()), 'multipart/form-data; boundary=BOUND');
+      assert.equal(answer.status, 200);
+      assert.deepEqual(answer.json, { success: true, result: { total: 2 } });
+    });
 
     it('a refusal carries the module\'s own message', async () => {
       const answer = await post('/callback/quote', form({ ...good(), quote: JSON.stringify({ items: [{ sku: 'forbidden', quantity: 1 }] }) }));

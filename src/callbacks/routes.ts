@@ -15,17 +15,28 @@ import { errorMessage } from '../i18n/index.js';
 import type { HostContext } from '../host/plugin.js';
 import { readSession } from '../host/session.js';
 import { dispatchCallback } from './dispatch.js';
+import { MultipartError, multipartBoundary, parseMultipartFields } from '../protocol/index.js';
 import type { ModuleRouteTools } from './own-routes.js';
 
 const PARSE_FAILURE: Readonly<Record<number, string>> = {
   400: 'the body could not be read',
   413: 'the body is too large',
-  415: 'send application/x-www-form-urlencoded',
+  415: 'send application/x-www-form-urlencoded or multipart/form-data',
 };
 
 export async function callbackRoutes(app: FastifyInstance, host: HostContext, options: { readonly bodyLimit: number }): Promise<void> {
   const { kit } = host;
   await app.register(formbody, { bodyLimit: options.bodyLimit });
+  // Multipart with text fields too (INTEGRATIONS §26 #5: the CRM's encoding is not confirmed; accept both).
+  app.addContentTypeParser('multipart/form-data', { parseAs: 'string', bodyLimit: options.bodyLimit }, (request, body, done) => {
+    const boundary = multipartBoundary(request.headers['content-type']);
+    try {
+      if (boundary === undefined) throw new MultipartError('no boundary');
+      done(null, parseMultipartFields(body as string, boundary));
+    } catch {
+      done(Object.assign(new Error('malformed multipart body'), { statusCode: 400 }), undefined);
+    }
+  });
   await app.register(async (scope) => {
     scope.setErrorHandler((error: FastifyError, request, reply) => {
       const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;

@@ -226,3 +226,33 @@ describe('notifications, features, settings, crm.call', () => {
     await assert.rejects(crm.call({ method: 'GET', path: '/api/../admin', schema: Users }), CrmValidationFailedError);
   });
 });
+
+describe('encodings the emulator takes', () => {
+  it('a multipart POST (older vendor clients) creates an order like a form does', async () => {
+    const { callEmulator } = await import('../emulator/http-client.js');
+    const account = emulator.createAccount({ name: `mp${counter}` });
+    const order = JSON.stringify({ number: 'MP-1', firstName: 'Ana' });
+    const text = `--Z\r\nContent-Disposition: form-data; name="order"\r\n\r\n${order}\r\n--Z--\r\n`;
+    const reply = await callEmulator(emulator.port, `mp${counter}.localhost:${emulator.port}`, '/api/v5/orders/create', {
+      method: 'POST',
+      apiKey: account.apiKey,
+      headers: { 'content-type': 'multipart/form-data; boundary=Z' },
+    });
+    assert.equal(reply.status, 400, 'no body: the order field is missing');
+    const { request } = await import('undici');
+    const response = await request(`http://127.0.0.1:${emulator.port}/api/v5/orders/create`, {
+      method: 'POST',
+      headers: { host: `mp${counter}.localhost:${emulator.port}`, 'x-api-key': account.apiKey, 'content-type': 'multipart/form-data; boundary=Z' },
+      body: text,
+    });
+    assert.equal(response.statusCode, 201, await response.body.text());
+    assert.deepEqual(emulator.orders(`mp${counter}`).map((o) => o.number), ['MP-1']);
+  });
+
+  it('custom fields page to the end', async () => {
+    emulator.seed(name, { customFields: Array.from({ length: 25 }, (_, i) => ({ entity: 'customer' as const, code: `f${i}`, name: `F${i}`, type: 'string' as const })) });
+    const first = await crm.customFields.list({}, { limit: 20 });
+    const second = await crm.customFields.list({}, { limit: 20, page: 2 });
+    assert.deepEqual([first.items.length, second.items.length, second.pagination.totalPageCount], [20, 5, 2]);
+  });
+});

@@ -14,10 +14,13 @@ import {
   formatCrmDateTime,
   hasApiMajorVersion,
   missingParameterMsg,
+  MultipartError,
+  multipartBoundary,
   Notification,
   OrderWrite,
   PAGE_LIMITS,
   parseBracketQuery,
+  parseMultipartFields,
   type ParsedQuery,
 } from '../protocol/index.js';
 import { apiKeyOf, authorize, sendCrmError } from './api-auth.js';
@@ -66,6 +69,19 @@ const list = (value: unknown): string[] | undefined =>
   Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : typeof value === 'string' ? [value] : undefined;
 const filterOf = (query: ParsedQuery): Record<string, unknown> =>
   typeof query.filter === 'object' && query.filter !== null && !Array.isArray(query.filter) ? (query.filter as Record<string, unknown>) : {};
+
+/** Text-field multipart bodies, as older vendor clients send every POST; malformed ones are a 400. */
+export function acceptMultipartFields(app: FastifyInstance): void {
+  app.addContentTypeParser('multipart/form-data', { parseAs: 'string', bodyLimit: 1024 * 1024 }, (request, body, done) => {
+    const boundary = multipartBoundary(request.headers['content-type']);
+    try {
+      if (boundary === undefined) throw new MultipartError('no boundary');
+      done(null, parseMultipartFields(body as string, boundary));
+    } catch (error) {
+      done(Object.assign(new Error((error as Error).message), { statusCode: 400 }), undefined);
+    }
+  });
+}
 
 export function resourceRoutes(app: FastifyInstance, ctx: EmulatorContext): void {
   /** Key, API 5, right — in the CRM's order (see api-routes.ts); answers and returns null when the call stops. */

@@ -20,7 +20,7 @@ import { createEmulatorRateLimiter } from './rate-limit.js';
 import { createSimpleConnector, type SimpleConnector } from './simple-connect.js';
 import { createResourceControl, resourceControlRoutes } from './resource-control.js';
 import { resourceAdminRoutes } from './resource-admin.js';
-import { resourceRoutes } from './resource-routes.js';
+import { acceptMultipartFields, resourceRoutes } from './resource-routes.js';
 import { EmulatorState, type Account } from './state.js';
 
 export interface EmulatorApp {
@@ -115,8 +115,9 @@ export function buildEmulatorApp(options: ResolvedEmulatorOptions, accountUrl: (
       const status = (error as { statusCode?: number }).statusCode ?? 500;
       reply.code(status).send({ success: false, errorMsg: status < 500 ? CrmErrorMsg.InputParameters : CrmErrorMsg.ApplicationError });
     });
-    // The CRM API takes url-encoded POST bodies (PROTOCOL §2.3).
+    // The CRM API takes url-encoded POST bodies (PROTOCOL §2.3), and multipart ones (INTEGRATIONS §24.1).
     await scope.register(formbody);
+    acceptMultipartFields(scope);
     apiRoutes(scope, ctx);
     resourceRoutes(scope, ctx);
   });

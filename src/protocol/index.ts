@@ -11,3 +11,4 @@ export * from './paths.js';
 export * from './localhost.js';
 export * from './crm-resources.js';
 export * from './query.js';
+export * from './multipart.js';
