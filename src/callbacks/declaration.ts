@@ -48,7 +48,7 @@ export interface CallbackDeclaration<Input extends z.ZodType = z.ZodType, Output
    * name (the CRM's convention, PROTOCOL-INTEGRATIONS §21.1). `null`: the input is the plain fields, minus `clientId`.
    */
   readonly field?: string | null;
-  /** Schema of the input; the handler is typed from it. */
+  /** Schema of the input; the handler is typed from it. Kinds the kit knows (`kinds.ts`) bring their own. */
   readonly input: Input;
   /** Schema of the `result`; checked before answering (a mismatch is a 500 outside production, logged in it). */
   readonly output?: Output;
@@ -117,8 +117,9 @@ export function resolveCallbacks(
       }
       if (!kind && !group.openEnded) problems.push(`${at}: unknown action (known: ${Object.keys(group.known).join(', ')})`);
       if (typeof declaration?.handle !== 'function') problems.push(`${at}.handle must be a function`);
-      if (!declaration?.input || typeof (declaration.input as { safeParse?: unknown }).safeParse !== 'function')
-        problems.push(`${at}.input must be a zod schema`);
+      // A known kind brings its own schema (the CRM's shape); an open-ended action must declare one.
+      const input = declaration?.input ?? kind?.input;
+      if (!input || typeof (input as { safeParse?: unknown }).safeParse !== 'function') problems.push(`${at}.input must be a zod schema`);
       const path = declaration?.path ?? `/callback/${action}`;
       if (!path.startsWith('/') || /[?#\s]/.test(path)) problems.push(`${at}.path must start with "/" and have no query, fragment or spaces`);
       const field = declaration?.field === undefined ? (kind?.field ?? action) : declaration.field;
@@ -135,7 +136,7 @@ export function resolveCallbacks(
           path,
           method: declaration!.method ?? kind?.method ?? 'POST',
           field,
-          input: declaration!.input,
+          input: input as z.ZodType,
           output: declaration!.output,
           whenInactive: kind?.whenInactive ?? false,
           timeoutMs,
