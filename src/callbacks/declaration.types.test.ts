@@ -29,7 +29,8 @@ defineCallback({
   handle: () => ({ total: 'many' }),
 });
 
-defineModule({
+const moduleWithAnUnknownGroup = () =>
+  defineModule({
   integrationCode: 'types',
   name: 'Types',
   logo: 'https://types.example/logo.svg',
@@ -49,4 +50,7 @@ defineModule({
   },
 });
 
-it('declaration types compile as the comments say', () => assert.ok(typed.output));
+it('declaration types compile as the comments say; what the types refuse is refused at run time too', () => {
+  assert.ok(typed.output);
+  assert.throws(moduleWithAnUnknownGroup, /callbacks\.shipping: unknown group/);
+});
