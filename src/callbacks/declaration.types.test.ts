@@ -31,24 +31,24 @@ defineCallback({
 
 const moduleWithAnUnknownGroup = () =>
   defineModule({
-  integrationCode: 'types',
-  name: 'Types',
-  logo: 'https://types.example/logo.svg',
-  baseUrl: 'https://types.example',
-  callbacks: {
-    actions: { quote: typed },
-    // @ts-expect-error an unknown group
-    shipping: {},
-  },
-  hooks: {
-    onCrmSettings: ({ settings, crm }) => {
-      const language: string | undefined = settings.system_language?.value;
-      void language;
-      void crm.orders.list;
+    integrationCode: 'types',
+    name: 'Types',
+    logo: 'https://types.example/logo.svg',
+    baseUrl: 'https://types.example',
+    callbacks: {
+      actions: { quote: typed },
+      // @ts-expect-error an unknown group
+      shipping: {},
     },
-    onActivityChanged: ({ crm }) => void crm.reference.statuses,
-  },
-});
+    hooks: {
+      onCrmSettings: ({ settings, crm }) => {
+        const language: string | undefined = settings.system_language?.value;
+        void language;
+        void crm.orders.list;
+      },
+      onActivityChanged: ({ crm }) => void crm.reference.statuses,
+    },
+  });
 
 it('declaration types compile as the comments say; what the types refuse is refused at run time too', () => {
   assert.ok(typed.output);
