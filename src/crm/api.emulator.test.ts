@@ -256,3 +256,19 @@ describe('encodings the emulator takes', () => {
     assert.deepEqual([first.items.length, second.items.length, second.pagination.totalPageCount], [20, 5, 2]);
   });
 });
+
+describe('what the client logs', () => {
+  it('the path of each call, never its query (filters may carry an e-mail or a phone)', async () => {
+    const lines: string[] = [];
+    const logger = { debug: (o: Record<string, unknown>) => lines.push(JSON.stringify(o)), warn: (o: Record<string, unknown>) => lines.push(JSON.stringify(o)) };
+    const logged = createCrmTransport({ accountUrlPolicy: { allowLocal: true }, rateLimiter: false, logger });
+    try {
+      const client = createCrmClient({ accountUrl: emulator.accountUrl(name), apiKey: emulator.createApiKey(name, { scopes: ['customer_read'] }).apiKey, transport: logged, retry: noRetries });
+      await client.customers.list({ email: 'bea@example.com', name: '+34600111222' });
+      assert.ok(lines.some((line) => line.includes('/api/v5/customers')), 'the call is logged');
+      assert.ok(lines.every((line) => !line.includes('bea') && !line.includes('600111')), lines.join('\n'));
+    } finally {
+      await logged.close();
+    }
+  });
+});
