@@ -115,6 +115,18 @@ describe('declared callbacks', () => {
     await h.emulator.setSystemSettings('demo', { system_language: { value: 'EN' } });
   });
 
+  it('the emulator\'s System settings page sends the settings callback', async () => {
+    const { callEmulator } = await import('../src/emulator/http-client.js');
+    const host = `demo.localhost:${h.emulator.port}`;
+    const page = await callEmulator(h.emulator.port, host, '/admin/settings', { form: { system_language: 'ES', timezone: 'Europe/Moscow', default_currency: 'EUR' } });
+    assert.equal(page.status, 200);
+    assert.match(page.text, /data-settings-callback="acme-sync"><code>acme-sync<\/code>: delivered/);
+    const stored = await h.module.store.findById(connection.id);
+    assert.equal((stored?.crmSettings.system_language as { value: string }).value, 'ES');
+    assert.deepEqual(Object.keys(heard.at(-1)?.changed ?? {}), ['system_language'], 'only what changed is reported');
+    await h.emulator.setSystemSettings('demo', { system_language: { value: 'EN' } });
+  });
+
   it('both actions survive a re-connect and a settings save', async () => {
     const client = new FormClient();
     await connect(client, { ...goodSettings, orderPrefix: 'RE' });

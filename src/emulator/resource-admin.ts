@@ -5,7 +5,9 @@
  * @module
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { html, type SafeHtml } from '../html/html.js';
+import { html, raw, type SafeHtml } from '../html/html.js';
+import { formatCrmDateTime } from '../protocol/index.js';
+import type { CallbackOutcome } from './resource-control.js';
 import type { EmulatorContext } from './context.js';
 import { createCustomer, createOrder, dataOf, EntityProblems } from './crm-data.js';
 import { layout } from './admin-views.js';
@@ -85,6 +87,23 @@ export function notificationsPage(account: Account): string {
   return layout(account, 'notifications', 'Notifications', body);
 }
 
+/** The account's system settings; saving them sends the `settings` callback to the modules that declared it. */
+export function systemSettingsPage(account: Account, outcomes?: Record<string, CallbackOutcome>): string {
+  const settings = dataOf(account).systemSettings;
+  const value = (key: 'system_language' | 'timezone' | 'default_currency') => settings[key]?.value ?? '';
+  const languages = ['EN', 'RU', 'ES'].map((code) => html`<option value="${code}"${code === value('system_language') ? raw(' selected') : ''}>${code}</option>`);
+  const results = outcomes
+    ? Object.entries(outcomes).map(([code, o]) => html`<li data-settings-callback="${code}"><code>${code}</code>: ${o.delivered ? 'delivered' : html`<span class="bad">not delivered</span>`} (${o.status === null ? (o.error ?? 'no answer') : `HTTP ${o.status}`})</li>`)
+    : [];
+  const body = html`
+${outcomes ? html`<div class="notice" role="status">Saved. ${results.length === 0 ? 'No active module declared the settings callback.' : html`Settings callback: <ul>${results}</ul>`}</div>` : ''}
+<form method="post" action="/admin/settings" id="system-settings"><fieldset>
+<label>Language <select name="system_language" id="system_language">${languages}</select></label>
+${input('timezone', 'Timezone', value('timezone'))}${input('default_currency', 'Default currency', value('default_currency'))}
+</fieldset><button id="save-settings">Save</button></form>`;
+  return layout(account, 'settings', 'System settings', body);
+}
+
 /** Registered in the admin scope, after `adminRoutes` (whose hook refuses cross-site form posts). */
 export function resourceAdminRoutes(app: FastifyInstance, ctx: EmulatorContext): void {
   app.get('/admin/orders', (request, reply) => sendPage(reply, ordersPage(ctx.accountOf(request))));
@@ -141,4 +160,20 @@ export function resourceAdminRoutes(app: FastifyInstance, ctx: EmulatorContext):
   });
 
   app.get('/admin/notifications', (request, reply) => sendPage(reply, notificationsPage(ctx.accountOf(request))));
+
+  app.get('/admin/settings', (request, reply) => sendPage(reply, systemSettingsPage(ctx.accountOf(request))));
+  app.post<{ Body: Form }>('/admin/settings', async (request, reply) => {
+    const account = ctx.accountOf(request);
+    const form = request.body ?? {};
+    const now = formatCrmDateTime(new Date());
+    const current = dataOf(account).systemSettings;
+    // Only what changed is reported, as the CRM's callback may carry only some keys (§19).
+    const changed: Record<string, { value: string; updated_at: string }> = {};
+    for (const key of ['system_language', 'timezone', 'default_currency'] as const) {
+      const value = text(form[key]);
+      if (value !== '' && value !== current[key]?.value) changed[key] = { value, updated_at: now };
+    }
+    const outcomes = Object.keys(changed).length === 0 ? {} : await ctx.control.setSystemSettings(account.name, changed);
+    return sendPage(reply, systemSettingsPage(account, outcomes));
+  });
 }
