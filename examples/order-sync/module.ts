@@ -119,8 +119,10 @@ export function orderSyncModule(baseUrl: string) {
           },
         };
       },
-      onConnected({ connection, created }) {
-        // A real module would start its sync worker here; it must be idempotent (it reruns on a retried connect).
+      async onConnected({ connection, crm, created }) {
+        // Sync what is ordered from now on, not the account's whole past. Idempotent: a retried connect reruns it.
+        await ledger.startAtLatest(connection, crm);
+        // A real module would also start its sync worker here.
         console.info(`order-sync: ${created ? 'connected' : 'reconnected'} ${connection.accountUrl}`);
       },
       onActivityChanged({ connection, activity }) {

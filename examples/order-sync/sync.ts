@@ -39,6 +39,12 @@ export class SyncLedger {
     return this.#states.get(connectionId) ?? EMPTY;
   }
 
+  /** Starts a connection's sync at the newest history entry, unless it has a cursor already (a re-connect keeps it). */
+  async startAtLatest(connection: Connection, crm: CrmClient): Promise<void> {
+    if (this.#states.has(connection.id)) return;
+    this.#states.set(connection.id, { cursor: await crm.orders.latestHistoryCursor(), orders: [] });
+  }
+
   /** Syncs one connection; a second call while one runs waits for it instead of starting another. */
   run(connection: Connection, crm: CrmClient): Promise<SyncState> {
     const running = this.#running.get(connection.id);

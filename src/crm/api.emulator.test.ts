@@ -121,6 +121,15 @@ describe('orders', () => {
     assert.equal(cursor.sinceId, all.at(-1));
   });
 
+  it('latestHistoryCursor starts after what exists: only orders made later are read', async () => {
+    assert.deepEqual(await crm.orders.latestHistoryCursor(), { sinceId: 0 }, 'an empty history');
+    emulator.seed(name, { orders: Array.from({ length: 41 }, (_, i) => ({ number: `O${i}` })) });
+    const cursor = await crm.orders.latestHistoryCursor();
+    emulator.createOrder(name, { number: 'later' });
+    const batches = await collect(crm.orders.historyFrom(cursor));
+    assert.deepEqual(batches.flatMap((b) => b.entries.map((e) => (e.order as { number?: string }).number)), ['later']);
+  });
+
   it('history marks the caller\'s own changes and refuses a bad sinceId', async () => {
     await crm.orders.create({ number: 'mine' });
     emulator.createOrder(name, { number: 'theirs' });

@@ -110,6 +110,8 @@ export interface CrmApi {
      * (the CRM's own sync loop, §24.3), so entries added while reading are picked up, once each.
      */
     historyFrom(cursor: HistoryCursor, options?: { readonly limit?: PageLimit }): AsyncGenerator<HistoryBatch>;
+    /** A cursor at the newest entry now (`{ sinceId: 0 }` for an empty history): start here to read only what comes next. */
+    latestHistoryCursor(): Promise<HistoryCursor>;
   };
   readonly customers: {
     list(filter?: CustomersFilter, page?: PageOptions): Promise<Page<Customer>>;
@@ -181,6 +183,12 @@ export function createCrmApi(run: RunEndpoint): CrmApi {
         return { id: data.id, order: data.order };
       },
       history,
+      async latestHistoryCursor() {
+        // Two reads: the page count, then the last page (its last entry is the newest).
+        const first = await history({}, { limit: 20 });
+        const last = first.pagination.totalPageCount > 1 ? await history({}, { limit: 20, page: first.pagination.totalPageCount }) : first;
+        return { sinceId: Math.max(0, ...last.items.map((entry) => entry.id)) };
+      },
       async *historyFrom(cursor: HistoryCursor, options: { readonly limit?: PageLimit } = {}) {
         let sinceId = cursor.sinceId;
         for (;;) {
