@@ -166,6 +166,7 @@ describe('customers', () => {
 
 describe('reference lists', () => {
   it('stores as a list, the others keyed by code; seeded lists replace the defaults', async () => {
+    assert.ok('main' in (await crm.reference.sites()));
     assert.ok((await crm.reference.stores()).some((s) => s.code === 'warehouse'));
     assert.ok('new' in (await crm.reference.statuses()));
     assert.ok('cash' in (await crm.reference.paymentTypes()));
@@ -177,7 +178,7 @@ describe('reference lists', () => {
 
   it('access denied without reference_read', async () => {
     const key = limited(['order_read']);
-    for (const read of [key.reference.stores, key.reference.orderTypes, key.reference.statuses, key.reference.paymentTypes, key.reference.deliveryTypes])
+    for (const read of [key.reference.sites, key.reference.stores, key.reference.orderTypes, key.reference.statuses, key.reference.paymentTypes, key.reference.deliveryTypes])
       await assert.rejects(read(), AccessDeniedError);
   });
 });

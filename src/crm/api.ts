@@ -23,10 +23,11 @@ import type {
   Pagination,
   PaymentType,
   QueryValue,
+  Site,
   Store,
 } from '../protocol/index.js';
 import { crmApiEndpoints } from './api-endpoints.js';
-import type { CrmEndpoint } from './endpoints.js';
+import { crmEndpoints, type CrmEndpoint } from './endpoints.js';
 
 /** Query parameters (nested in brackets on the wire) and form fields (objects sent as JSON) of one call. */
 export interface CallInput {
@@ -121,6 +122,8 @@ export interface CrmApi {
     edit(id: string | number, customer: CustomerWrite, options?: LookupOptions): Promise<{ id: number }>;
   };
   readonly reference: {
+    /** The account's sites (the CRM calls shops "sites"), keyed by code; the same as `crm.sites()`. */
+    sites(): Promise<Record<string, Site>>;
     stores(): Promise<Store[]>;
     orderTypes(): Promise<Record<string, OrderType>>;
     statuses(): Promise<Record<string, OrderStatus>>;
@@ -214,6 +217,7 @@ export function createCrmApi(run: RunEndpoint): CrmApi {
       },
     }),
     reference: Object.freeze({
+      sites: async () => (await run(crmEndpoints.sites, [])).data.sites,
       stores: async () => (await run(e.stores, [])).data.stores,
       orderTypes: async () => (await run(e.orderTypes, [])).data.orderTypes,
       statuses: async () => (await run(e.statuses, [])).data.statuses,
