@@ -32,6 +32,14 @@ const quote = defineCallback({
   },
 });
 
+/** A GET callback whose input is the plain query fields (as delivery `get` is, INTEGRATIONS §21.1). */
+const lookup = defineCallback({
+  method: 'GET',
+  field: null,
+  input: z.object({ deliveryId: z.string().min(1) }),
+  handle: ({ input, connection }) => ({ deliveryId: input.deliveryId, account: connection.accountUrl }),
+});
+
 async function connect(client: FormClient, settings: Record<string, string> = goodSettings) {
   const page = await client.get(`${h.connectUrl}?account=${h.crmUrl}/`);
   const done = await client.post(h.connectUrl, { account: h.crmUrl, apiKey: h.apiKey, ...settings, _csrf: inputValue(page.body, '_csrf') ?? '' });
@@ -61,7 +69,7 @@ function registeredActions() {
 describe('declared callbacks', () => {
   before(async () => {
     h = await startHarness({
-      callbacks: { actions: { quote } },
+      callbacks: { actions: { quote, lookup } },
       hooks: {
         async validateSettings({ settings, crm }) {
           return settings.siteCode in (await crm.sites()) ? { ok: true } : { ok: false, message: 'no such store' };
@@ -79,7 +87,16 @@ describe('declared callbacks', () => {
   after(async () => h.close());
 
   it('registers both actions beside activity', () => {
-    assert.deepEqual(registeredActions(), { activity: '/activity', settings: '/callback/settings', quote: '/callback/quote' });
+    assert.deepEqual(registeredActions(), { activity: '/activity', settings: '/callback/settings', quote: '/callback/quote', lookup: '/callback/lookup' });
+  });
+
+  it('a GET callback reads its input from the query; a bad query is a 400', async () => {
+    const outcome = await h.emulator.sendCallback('demo', 'acme-sync', 'lookup', { method: 'GET', fields: { deliveryId: 'D-7' } });
+    assert.equal(outcome.status, 200, outcome.body ?? outcome.error);
+    assert.deepEqual(JSON.parse(outcome.body ?? ''), { success: true, result: { deliveryId: 'D-7', account: h.crmUrl } });
+    const bad = await h.emulator.sendCallback('demo', 'acme-sync', 'lookup', { method: 'GET', fields: {} });
+    assert.equal(bad.status, 400);
+    assert.equal(JSON.parse(bad.body ?? '').success, false);
   });
 
   it('the emulator sends the custom callback; the handler gets its input, the locale and a working crm client', async () => {
@@ -130,7 +147,7 @@ describe('declared callbacks', () => {
   it('both actions survive a re-connect and a settings save', async () => {
     const client = new FormClient();
     await connect(client, { ...goodSettings, orderPrefix: 'RE' });
-    assert.deepEqual(Object.keys(registeredActions() ?? {}).sort(), ['activity', 'quote', 'settings']);
+    assert.deepEqual(Object.keys(registeredActions() ?? {}).sort(), ['activity', 'lookup', 'quote', 'settings']);
 
     await client.post(`${h.module.url}/settings`, { clientId: connection.clientId });
     const page = await client.get(`${h.module.url}/settings`);
@@ -142,7 +159,7 @@ describe('declared callbacks', () => {
     assert.equal(saved.status, 303, alertText(saved.body));
     const [module] = h.emulator.integrationModules('demo');
     assert.deepEqual((module?.integrations as { payment?: { currencies?: string[] } }).payment?.currencies, ['EUR'], 'the save did re-register');
-    assert.deepEqual(Object.keys(registeredActions() ?? {}).sort(), ['activity', 'quote', 'settings']);
+    assert.deepEqual(Object.keys(registeredActions() ?? {}).sort(), ['activity', 'lookup', 'quote', 'settings']);
   });
 
   describe('bad inputs are 4xx in the CRM envelope, never 5xx', () => {
