@@ -11,7 +11,7 @@
  *   "Sync now" button and the last synced orders on its settings page (an own route plus the page's section).
  */
 import { z } from 'zod';
-import { defineModule, errorMessage, html, type CrmClient, type CredentialsResponse, type Locale } from 'retailcrm-module-kit';
+import { defineModule, ErrorCode, errorMessage, html, type CrmClient, type CredentialsResponse, type Locale } from 'retailcrm-module-kit';
 import { ORDER_SYNC_LOGO_SVG } from './logo.js';
 import { SyncLedger, type SyncState } from './sync.js';
 
@@ -95,11 +95,12 @@ export function orderSyncModule(baseUrl: string) {
     // "Sync now" on the settings page: the session says whose connection it is; the form carries the CSRF token.
     routes(app, tools) {
       app.post('/sync', { preValidation: tools.csrfProtection }, async (request, reply) => {
-        const connection = await tools.sessionConnection(request);
-        if (!connection) return reply.code(401).type('text/plain').send('Open the module from your CRM first.');
-        await ledger.run(connection, tools.crmOf(connection));
         const lang = (request.body as { lang?: unknown } | undefined)?.lang;
-        return tools.backToSettings(reply, lang === 'ru' || lang === 'es' || lang === 'en' ? lang : undefined);
+        const locale = lang === 'ru' || lang === 'es' || lang === 'en' ? lang : undefined;
+        const connection = await tools.sessionConnection(request);
+        if (!connection) return reply.code(401).type('text/plain; charset=utf-8').send(errorMessage(locale ?? 'en', ErrorCode.SessionMissing));
+        await ledger.run(connection, tools.crmOf(connection));
+        return tools.backToSettings(reply, locale);
       });
     },
     settingsSection: ({ connection, locale, csrfField, at }) => syncSection(ledger.get(connection.id), locale, csrfField, at('/sync')),

@@ -39,13 +39,13 @@ function rawInput(declared: DeclaredCallback, fields: Readonly<Record<string, un
     return { value: rest };
   }
   const value = fields[declared.field];
-  if (value === undefined || value === '') return { problem: `field "${declared.field}" is missing` };
+  if (value === undefined || value === '') return { problem: declared.field };
   // A form field holds JSON text; a JSON body (not what the CRM sends, but harmless) already holds the value.
   if (typeof value !== 'string') return { value };
   try {
     return { value: JSON.parse(value) as unknown };
   } catch {
-    return { problem: `field "${declared.field}" is not valid JSON` };
+    return { problem: `${declared.field} (JSON)` };
   }
 }
 
@@ -82,7 +82,7 @@ export async function dispatchCallback(
   fields: Readonly<Record<string, unknown>>,
 ): Promise<DispatchOutcome> {
   const clientId = fields.clientId;
-  if (typeof clientId !== 'string' || clientId === '') return refuse(400, 'en', ErrorCode.CallbackInvalid, 'field "clientId" is missing');
+  if (typeof clientId !== 'string' || clientId === '') return refuse(400, 'en', ErrorCode.CallbackInvalid, 'clientId');
   const connection = await findOwnByClientId(kit, clientId);
   if (!connection) return refuse(404, 'en', ErrorCode.ConnectionNotFound);
   const locale = crmLocale(connection) ?? 'en';
@@ -94,8 +94,10 @@ export async function dispatchCallback(
   if (raw.problem !== undefined) return refuse(400, locale, ErrorCode.CallbackInvalid, raw.problem, id);
   const parsed = declared.input.safeParse(raw.value);
   if (!parsed.success) {
-    const where = parsed.error.issues.slice(0, MAX_ISSUES).map((issue) => `${issue.path.join('.') || declared.field || 'input'}: ${issue.message}`);
-    return refuse(400, locale, ErrorCode.CallbackInvalid, where.join('; '), id);
+    // Field paths only: they read the same in every language, and zod's own wording is not for the CRM's user.
+    const root = declared.field ?? 'input';
+    const where = [...new Set(parsed.error.issues.slice(0, MAX_ISSUES).map((issue) => [root, ...issue.path].join('.')))];
+    return refuse(400, locale, ErrorCode.CallbackInvalid, where.join(', '), id);
   }
 
   const context = new Context(kit, connection, parsed.data, locale, performance.now() + declared.timeoutMs);

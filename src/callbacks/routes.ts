@@ -18,11 +18,8 @@ import { dispatchCallback } from './dispatch.js';
 import { MultipartError, multipartBoundary, parseMultipartFields } from '../protocol/index.js';
 import type { ModuleRouteTools } from './own-routes.js';
 
-const PARSE_FAILURE: Readonly<Record<number, string>> = {
-  400: 'the body could not be read',
-  413: 'the body is too large',
-  415: 'send application/x-www-form-urlencoded or multipart/form-data',
-};
+/** What a refused body is named in the message (a field list elsewhere; here the body as a whole). */
+const PARSE_FAILURE: Readonly<Record<number, string>> = { 400: 'body', 413: 'body (size)', 415: 'body (Content-Type)' };
 
 export async function callbackRoutes(app: FastifyInstance, host: HostContext, options: { readonly bodyLimit: number }): Promise<void> {
   const { kit } = host;
@@ -43,7 +40,7 @@ export async function callbackRoutes(app: FastifyInstance, host: HostContext, op
       if (status === 500) request.log.error({ err: error }, 'callback failed');
       else request.log.warn({ status, code: error.code }, 'callback body refused');
       const code = status === 500 ? ErrorCode.CallbackFailed : ErrorCode.CallbackInvalid;
-      return reply.code(status).send({ success: false, errorMsg: errorMessage('en', code, { details: PARSE_FAILURE[status] ?? 'bad request' }) });
+      return reply.code(status).send({ success: false, errorMsg: errorMessage('en', code, { details: PARSE_FAILURE[status] ?? 'body' }) });
     });
     for (const declared of kit.module.callbacks) {
       scope.route({

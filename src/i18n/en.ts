@@ -26,7 +26,7 @@ export const en = {
   'error.RCMK_CONNECTION_NOT_FOUND': 'This connection is not known to the module. Open the module again from your CRM’s integration list.',
   'error.RCMK_CSRF_INVALID': 'The form has expired. Reload the page and submit it again.',
   'error.RCMK_SESSION_MISSING': 'Your session has expired. Open the module again from your CRM’s integration list.',
-  'error.RCMK_CALLBACK_INVALID': 'The request from the CRM is malformed: {details}',
+  'error.RCMK_CALLBACK_INVALID': 'The request from the CRM is malformed; these fields are missing or invalid: {details}',
   'error.RCMK_CALLBACK_REFUSED': 'The module refused the request: {details}',
   'error.RCMK_CALLBACK_FAILED': 'The module could not handle the request. Try again later; if it keeps failing, contact the module’s support.',
   'error.RCMK_CONNECTION_INACTIVE': 'The module is switched off or frozen for this account.',

@@ -23,7 +23,7 @@ export const es: Messages = {
   'error.RCMK_CONNECTION_NOT_FOUND': 'El módulo no conoce esta conexión. Abra el módulo de nuevo desde la lista de integraciones de su CRM.',
   'error.RCMK_CSRF_INVALID': 'El formulario ha caducado. Recargue la página y envíelo de nuevo.',
   'error.RCMK_SESSION_MISSING': 'Su sesión ha caducado. Abra el módulo de nuevo desde la lista de integraciones de su CRM.',
-  'error.RCMK_CALLBACK_INVALID': 'La solicitud del CRM está mal formada: {details}',
+  'error.RCMK_CALLBACK_INVALID': 'La solicitud del CRM está mal formada; estos campos faltan o no son válidos: {details}',
   'error.RCMK_CALLBACK_REFUSED': 'El módulo rechazó la solicitud: {details}',
   'error.RCMK_CALLBACK_FAILED': 'El módulo no pudo procesar la solicitud. Inténtelo más tarde; si el fallo continúa, contacte con el soporte del módulo.',
   'error.RCMK_CONNECTION_INACTIVE': 'El módulo está desactivado o congelado para esta cuenta.',

@@ -23,7 +23,7 @@ export const ru: Messages = {
   'error.RCMK_CONNECTION_NOT_FOUND': 'Модуль не знает этого подключения. Откройте модуль заново из списка интеграций вашей CRM.',
   'error.RCMK_CSRF_INVALID': 'Срок действия формы истёк. Обновите страницу и отправьте форму снова.',
   'error.RCMK_SESSION_MISSING': 'Сессия истекла. Откройте модуль заново из списка интеграций вашей CRM.',
-  'error.RCMK_CALLBACK_INVALID': 'Запрос от CRM составлен неверно: {details}',
+  'error.RCMK_CALLBACK_INVALID': 'Запрос от CRM составлен неверно; эти поля отсутствуют или неверны: {details}',
   'error.RCMK_CALLBACK_REFUSED': 'Модуль отклонил запрос: {details}',
   'error.RCMK_CALLBACK_FAILED': 'Модуль не смог обработать запрос. Повторите позже; если ошибка повторяется, обратитесь в поддержку модуля.',
   'error.RCMK_CONNECTION_INACTIVE': 'Модуль выключен или заморожен для этого аккаунта.',
