@@ -1,0 +1,87 @@
+/**
+ * The emulator's business-data pages over HTTP: orders and customers made as a person, bad input refused with a
+ * 4xx page and nothing stored, cross-site posts refused, notifications shown as text.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { callEmulator } from './http-client.js';
+import { startEmulator, type EmulatorHandle } from './index.js';
+
+let crm: EmulatorHandle;
+let apiKey: string;
+const host = () => `shop.localhost:${crm.port}`;
+const page = (path: string, form?: Record<string, string>, headers?: Record<string, string>) =>
+  callEmulator(crm.port, host(), path, { ...(form ? { form } : {}), ...(headers ? { headers } : {}) });
+
+describe('emulator admin pages: orders, customers, notifications, settings', () => {
+  before(async () => {
+    crm = await startEmulator({ port: 0, seed: { shop: { orders: [{ number: 'SEED-1', firstName: 'Ana' }] } } });
+    apiKey = crm.createApiKey('shop', { scopes: ['order_read'] }).apiKey;
+  });
+  after(async () => crm.close());
+
+  it('the start option seeded the account; the orders page lists it', async () => {
+    const list = await page('/admin/orders');
+    assert.equal(list.status, 200);
+    assert.match(list.text, /SEED-1/);
+    assert.match(String(list.headers['content-security-policy']), /default-src 'none'/);
+  });
+
+  it('an order made on the page is in the history with source user', async () => {
+    const made = await page('/admin/orders', { number: 'P-1', productName: 'Tea', price: '2.5', quantity: '4', site: 'main', status: 'new' });
+    assert.equal(made.status, 201);
+    assert.match(made.text, /Order P-1 created/);
+    const order = crm.orders('shop').find((o) => o.number === 'P-1');
+    assert.equal(order?.totalSumm, 10);
+    const history = await callEmulator(crm.port, host(), '/api/v5/orders/history', { apiKey });
+    assert.deepEqual(history.json.history.at(-1).source, 'user');
+  });
+
+  it('bad input is a 400 page and stores nothing', async () => {
+    const before = crm.orders('shop').length;
+    const bad: Record<string, string>[] = [
+      { number: 'X', price: '-1' },
+      { number: 'X', quantity: '0' },
+      { number: 'X', price: 'abc' },
+      { number: 'X', status: 'no-such-status' },
+      { number: 'X', site: 'nowhere' },
+    ];
+    for (const form of bad) {
+      const refused = await page('/admin/orders', form);
+      assert.equal(refused.status, 400, JSON.stringify(form));
+      assert.match(refused.text, /role="alert"/);
+    }
+    assert.equal(crm.orders('shop').length, before);
+    const badEmail = await page('/admin/customers', { firstName: 'B', email: 'not an email' });
+    assert.equal(badEmail.status, 400);
+    assert.equal(crm.customers('shop').length, 0);
+    const made = await page('/admin/customers', { firstName: 'Bea', phone: '+34600111222' });
+    assert.equal(made.status, 201);
+    assert.deepEqual(crm.customers('shop').map((c) => c.phones), [[{ number: '+34600111222' }]]);
+  });
+
+  it('a post from another site is refused', async () => {
+    const refused = await page('/admin/orders', { number: 'CSRF' }, { origin: 'https://evil.example' });
+    assert.equal(refused.status, 403);
+    assert.ok(!crm.orders('shop').some((o) => o.number === 'CSRF'));
+  });
+
+  it('notifications are shown as text, never as markup', async () => {
+    const sent = await callEmulator(crm.port, host(), '/api/v5/notifications/send', {
+      apiKey,
+      form: { notification: JSON.stringify({ type: 'api.error', message: '<img src=x onerror=alert(1)>Sync failed', userGroups: ['superadmins'] }) },
+    });
+    assert.equal(sent.status, 200);
+    const list = await page('/admin/notifications');
+    assert.match(list.text, /&lt;img src=x onerror=alert\(1\)&gt;Sync failed/);
+    assert.ok(!list.text.includes('<img src=x'));
+  });
+
+  it('the settings page saves only what changed and says no module listens', async () => {
+    const saved = await page('/admin/settings', { system_language: 'RU', timezone: 'Europe/Madrid', default_currency: 'EUR' });
+    assert.equal(saved.status, 200);
+    assert.match(saved.text, /No active module declared the settings callback/);
+    const settings = await callEmulator(crm.port, host(), '/api/v5/settings', { apiKey });
+    assert.equal(settings.json.settings.system_language.value, 'RU');
+  });
+});
