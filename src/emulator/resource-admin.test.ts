@@ -85,3 +85,39 @@ describe('emulator admin pages: orders, customers, notifications, settings', () 
     assert.equal(settings.json.settings.system_language.value, 'RU');
   });
 });
+
+describe('emulator control API over HTTP: seeding and business data', () => {
+  let emu: EmulatorHandle;
+  const control = (path: string, json?: unknown) => callEmulator(emu.port, `127.0.0.1:${emu.port}`, path, json === undefined ? {} : { json });
+  before(async () => {
+    emu = await startEmulator({ port: 0 });
+    emu.createAccount({ name: 'c1' });
+  });
+  after(async () => emu.close());
+
+  it('seeds, lists, creates; a bad seed is a 400 naming the field and changes nothing', async () => {
+    const seeded = await control('/_emulator/accounts/c1/seed', { statuses: [{ code: 'open', name: 'Open' }], orders: [{ number: 'H1', status: 'open' }] });
+    assert.equal(seeded.status, 200);
+    assert.deepEqual(seeded.json, { orders: 1, customers: 0 });
+    const made = await control('/_emulator/accounts/c1/orders', { number: 'H2', status: 'open' });
+    assert.equal(made.status, 201);
+    assert.deepEqual((await control('/_emulator/accounts/c1/orders')).json.orders.map((o: { number: string }) => o.number), ['H1', 'H2']);
+    const bad = await control('/_emulator/accounts/c1/seed', { orders: [{ email: 'nope' }], extra: true });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.json.error.code, 'RCMK_EMULATOR_REQUEST_INVALID');
+    assert.match(bad.json.error.message, /orders\.0\.email/);
+    const wrongStatus = await control('/_emulator/accounts/c1/orders', { status: 'closed' });
+    assert.equal(wrongStatus.status, 400);
+    assert.equal((await control('/_emulator/accounts/c1/orders')).json.orders.length, 2);
+    assert.equal((await control('/_emulator/accounts/nobody/orders')).status, 404);
+    assert.deepEqual((await control('/_emulator/accounts/c1/notifications')).json, { notifications: [] });
+  });
+
+  it('a callback to a module that registered none is reported, not thrown', async () => {
+    assert.equal((await control('/_emulator/accounts/c1/integration-modules/none/callbacks/quote', {})).status, 404);
+  });
+
+  it('an invalid seed at start is a ConfigError naming it', async () => {
+    await assert.rejects(startEmulator({ port: 0, seed: { s: { orders: [{ email: 'x' }] } as never } }), /seed: orders\.0\.email/);
+  });
+});
