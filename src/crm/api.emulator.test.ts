@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { startEmulator, type EmulatorHandle } from '../emulator/index.js';
 import { successEnvelope } from '../protocol/index.js';
 import { createCrmClient } from './client.js';
-import { AccessDeniedError, CrmRejectedError, CrmValidationFailedError } from './errors.js';
+import { AccessDeniedError, ApiKeyInvalidError, CrmRejectedError, CrmValidationFailedError } from './errors.js';
 import { noRetries } from './retry.js';
 import { createCrmTransport, type CrmTransport } from './transport.js';
 import type { CrmClient } from './types.js';
@@ -218,6 +218,18 @@ describe('notifications, features, settings, crm.call', () => {
       unknown: false,
     });
     assert.equal((await crm.systemSettings()).default_currency?.value, 'EUR');
+  });
+
+  it('any valid key may send notifications and read features and settings; a revoked one may not', async () => {
+    const { apiKey } = emulator.createApiKey(name, { scopes: [] });
+    const bare = createCrmClient({ accountUrl: emulator.accountUrl(name), apiKey, transport, retry: noRetries });
+    await bare.notifications.send({ type: 'api.info', message: 'hi', userIds: [1] });
+    assert.deepEqual(await bare.features.check(['x']), { x: false });
+    assert.ok(await bare.systemSettings());
+    emulator.revokeApiKey(name, apiKey);
+    await assert.rejects(bare.notifications.send({ type: 'api.info', message: 'hi', userIds: [1] }), ApiKeyInvalidError);
+    await assert.rejects(bare.features.check(['x']), ApiKeyInvalidError);
+    await assert.rejects(bare.systemSettings(), ApiKeyInvalidError);
   });
 
   it('crm.call reaches any method with the same errors, and only under /api/', async () => {
