@@ -110,7 +110,7 @@ export {
 export { LOCALES, pickLocale, translate, errorMessage, type Locale, type MessageKey } from './i18n/index.js';
 
 // Callbacks from the CRM, own routes, the settings page's module section (docs/callbacks.md)
-export { CallbackError, defineCallback } from './callbacks/declaration.js';
+export { CallbackError, CallbackFile, defineCallback } from './callbacks/declaration.js';
 export type { CallbackContext, CallbackDeclaration, CallbacksInput, DeclaredCallback } from './callbacks/declaration.js';
 export { dispatchCallback, type CallbackAnswer, type DispatchOutcome } from './callbacks/dispatch.js';
 export type { ModuleRoutes, ModuleRouteTools, SettingsSection, SettingsSectionContext } from './callbacks/own-routes.js';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { request } from 'undici';
 import { z } from 'zod';
-import { CallbackError, defineCallback } from '../src/callbacks/declaration.js';
+import { CallbackError, CallbackFile, defineCallback } from '../src/callbacks/declaration.js';
 import type { CrmSettingsContext } from '../src/connect/hooks.js';
 import type { Connection } from '../src/store/types.js';
 import { alertText, FormClient, inputValue } from './helpers/form-client.js';
@@ -40,6 +40,12 @@ const lookup = defineCallback({
   handle: ({ input, connection }) => ({ deliveryId: input.deliveryId, account: connection.accountUrl }),
 });
 
+/** A callback answering with a file (as delivery `print` does). */
+const label = defineCallback({
+  input: z.object({ deliveryIds: z.array(z.string()).min(1) }),
+  handle: ({ input }) => new CallbackFile('application/pdf', new TextEncoder().encode(`%PDF-1.4 ${input.deliveryIds.join(',')}`), 'labels 1.pdf'),
+});
+
 async function connect(client: FormClient, settings: Record<string, string> = goodSettings) {
   const page = await client.get(`${h.connectUrl}?account=${h.crmUrl}/`);
   const done = await client.post(h.connectUrl, { account: h.crmUrl, apiKey: h.apiKey, ...settings, _csrf: inputValue(page.body, '_csrf') ?? '' });
@@ -69,7 +75,7 @@ function registeredActions() {
 describe('declared callbacks', () => {
   before(async () => {
     h = await startHarness({
-      callbacks: { actions: { quote, lookup } },
+      callbacks: { actions: { quote, lookup, label } },
       hooks: {
         async validateSettings({ settings, crm }) {
           return settings.siteCode in (await crm.sites()) ? { ok: true } : { ok: false, message: 'no such store' };
@@ -87,7 +93,25 @@ describe('declared callbacks', () => {
   after(async () => h.close());
 
   it('registers both actions beside activity', () => {
-    assert.deepEqual(registeredActions(), { activity: '/activity', settings: '/callback/settings', quote: '/callback/quote', lookup: '/callback/lookup' });
+    assert.deepEqual(registeredActions(), {
+      activity: '/activity',
+      settings: '/callback/settings',
+      quote: '/callback/quote',
+      lookup: '/callback/lookup',
+      label: '/callback/label',
+    });
+  });
+
+  it('a handler may answer with a file instead of the envelope', async () => {
+    const response = await request(`${h.module.url}/callback/label`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: form({ clientId: connection.clientId, label: JSON.stringify({ deliveryIds: ['D1', 'D2'] }) }),
+    });
+    assert.equal(response.statusCode, 200);
+    assert.match(String(response.headers['content-type']), /^application\/pdf/);
+    assert.equal(response.headers['content-disposition'], 'attachment; filename="labels_1.pdf"');
+    assert.equal(await response.body.text(), '%PDF-1.4 D1,D2');
   });
 
   it('a GET callback reads its input from the query; a bad query is a 400', async () => {
@@ -147,7 +171,7 @@ describe('declared callbacks', () => {
   it('both actions survive a re-connect and a settings save', async () => {
     const client = new FormClient();
     await connect(client, { ...goodSettings, orderPrefix: 'RE' });
-    assert.deepEqual(Object.keys(registeredActions() ?? {}).sort(), ['activity', 'lookup', 'quote', 'settings']);
+    assert.deepEqual(Object.keys(registeredActions() ?? {}).sort(), ['activity', 'label', 'lookup', 'quote', 'settings']);
 
     await client.post(`${h.module.url}/settings`, { clientId: connection.clientId });
     const page = await client.get(`${h.module.url}/settings`);
@@ -159,7 +183,7 @@ describe('declared callbacks', () => {
     assert.equal(saved.status, 303, alertText(saved.body));
     const [module] = h.emulator.integrationModules('demo');
     assert.deepEqual((module?.integrations as { payment?: { currencies?: string[] } }).payment?.currencies, ['EUR'], 'the save did re-register');
-    assert.deepEqual(Object.keys(registeredActions() ?? {}).sort(), ['activity', 'lookup', 'quote', 'settings']);
+    assert.deepEqual(Object.keys(registeredActions() ?? {}).sort(), ['activity', 'label', 'lookup', 'quote', 'settings']);
   });
 
   describe('bad inputs are 4xx in the CRM envelope, never 5xx', () => {

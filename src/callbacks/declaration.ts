@@ -38,6 +38,18 @@ export class CallbackError extends KitError {
   }
 }
 
+/**
+ * An answer that is a file, not the JSON envelope: what delivery `print` returns (a PDF, or a zip of several,
+ * PROTOCOL-INTEGRATIONS §21.1). Return one from a handler; refusals still go through `CallbackError`.
+ */
+export class CallbackFile {
+  constructor(
+    readonly contentType: 'application/pdf' | 'application/zip' | (string & {}),
+    readonly body: Uint8Array,
+    readonly fileName?: string,
+  ) {}
+}
+
 export interface CallbackDeclaration<Input extends z.ZodType = z.ZodType, Output extends z.ZodType = z.ZodType> {
   /** Path under `baseUrl`. Default `/callback/<action>`. */
   readonly path?: string;

@@ -10,7 +10,7 @@ import type { Connection } from '../store/types.js';
 import { type ConnectKit, findOwnByClientId } from '../connect/kit.js';
 import { ErrorCode } from '../errors.js';
 import { errorMessage, type Locale } from '../i18n/index.js';
-import { CallbackError, type CallbackContext, type DeclaredCallback } from './declaration.js';
+import { CallbackError, CallbackFile, type CallbackContext, type DeclaredCallback } from './declaration.js';
 import { crmLocale } from './locale.js';
 
 export type CallbackAnswer =
@@ -20,6 +20,8 @@ export type CallbackAnswer =
 export interface DispatchOutcome {
   readonly status: number;
   readonly body: CallbackAnswer;
+  /** Set when the handler answered with a file: sent as is instead of `body`. */
+  readonly file?: CallbackFile;
   /** Set once the connection is known (for the log line). */
   readonly connectionId?: string;
 }
@@ -109,6 +111,7 @@ export async function dispatchCallback(
     kit.logger.error({ err: error, connectionId: id, callback: `${declared.group}.${declared.action}` }, 'callback handler failed');
     return refuse(500, locale, ErrorCode.CallbackFailed, undefined, id);
   }
+  if (result instanceof CallbackFile) return { status: 200, body: SUCCESS, file: result, connectionId: id };
   if (declared.output !== undefined) {
     const checked = declared.output.safeParse(result);
     if (!checked.success) {

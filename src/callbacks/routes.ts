@@ -53,6 +53,11 @@ export async function callbackRoutes(app: FastifyInstance, host: HostContext, op
           const log = { callback: `${declared.group}.${declared.action}`, status: outcome.status, connectionId: outcome.connectionId };
           if (outcome.status < 400) request.log.info(log, 'callback handled');
           else request.log.warn(log, outcome.body.success ? 'callback refused' : outcome.body.errorMsg);
+          if (outcome.file) {
+            const { contentType, body, fileName } = outcome.file;
+            if (fileName) reply.header('content-disposition', `attachment; filename="${fileName.replace(/[^\w.-]/g, '_')}"`);
+            return reply.code(200).type(contentType).send(Buffer.from(body.buffer, body.byteOffset, body.byteLength));
+          }
           return reply.code(outcome.status).send(outcome.body);
         },
       });
