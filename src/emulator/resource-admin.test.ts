@@ -121,3 +121,40 @@ describe('emulator control API over HTTP: seeding and business data', () => {
     await assert.rejects(startEmulator({ port: 0, seed: { s: { orders: [{ email: 'x' }] } as never } }), /seed: orders\.0\.email/);
   });
 });
+
+describe('emulator callbacks to an integration\'s actions', () => {
+  it('sends integrations[group].actions[action] with clientId first, and says when none is registered', async () => {
+    const { createServer } = await import('node:http');
+    const seen: string[] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        seen.push(`${req.url} ${body}`);
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"success":true,"result":[]}');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    const emu = await startEmulator({ port: 0 });
+    try {
+      const { apiKey: key } = emu.createAccount({ name: 'd1' });
+      const registration = {
+        code: 'carrier', integrationCode: 'carrier', name: 'Carrier', clientId: 'cid-1', active: true,
+        baseUrl: `http://127.0.0.1:${port}`, actions: { activity: '/activity' },
+        integrations: { delivery: { actions: { calculate: '/delivery/calculate' } } },
+      };
+      const edit = await callEmulator(emu.port, `d1.localhost:${emu.port}`, '/api/v5/integration-modules/carrier/edit', { apiKey: key, form: { integrationModule: JSON.stringify(registration) } });
+      assert.equal(edit.status, 201, edit.text);
+      const sent = await emu.sendCallback('d1', 'carrier', 'calculate', { group: 'delivery', fields: { calculate: { packages: [] } } });
+      assert.equal(sent.delivered, true, sent.error);
+      assert.deepEqual(seen, [`/delivery/calculate clientId=cid-1&calculate=${encodeURIComponent('{"packages":[]}')}`]);
+      const missing = await emu.sendCallback('d1', 'carrier', 'save', { group: 'delivery' });
+      assert.equal(missing.delivered, false);
+      assert.match(missing.error ?? '', /no "delivery.save" callback/);
+    } finally {
+      await emu.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});

@@ -50,6 +50,8 @@ export const CallbackInput = z.strictObject({
   /** Form fields besides `clientId` (added by the emulator); objects are sent as JSON text. */
   fields: z.record(z.string(), z.unknown()).optional(),
   method: z.enum(['GET', 'POST']).optional(),
+  /** An integration's callback (`integrations[group].actions[action]`, e.g. `delivery`); default: the top-level `actions`. */
+  group: z.string().regex(/^[A-Za-z]+$/).optional(),
 });
 export type CallbackInput = z.input<typeof CallbackInput>;
 
@@ -96,8 +98,11 @@ export function createResourceControl(deps: { account(name: string): Account; ti
     const module = account.modules.get(code);
     if (module === undefined) throw new EmulatorNotFoundError('integration module', code);
     const { baseUrl, actions, clientId } = module.registration;
-    const path = actions?.[action];
-    if (baseUrl === undefined || path === undefined) return { delivered: false, status: null, body: null, error: `the module registered no "${action}" callback` };
+    const integration = input.group === undefined ? undefined : (module.registration.integrations as Record<string, { actions?: Record<string, unknown> }> | undefined)?.[input.group];
+    const declared = input.group === undefined ? actions?.[action] : integration?.actions?.[action];
+    const path = typeof declared === 'string' ? declared : undefined;
+    const name = input.group === undefined ? action : `${input.group}.${action}`;
+    if (baseUrl === undefined || path === undefined) return { delivered: false, status: null, body: null, error: `the module registered no "${name}" callback` };
     const url = callbackUrl(baseUrl, path);
     const fields = new URLSearchParams({ clientId });
     for (const [name, value] of Object.entries(input.fields ?? {}))
