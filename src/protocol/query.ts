@@ -70,10 +70,7 @@ function assign(target: ParsedQuery, keys: readonly string[], value: string): vo
     const last = i === keys.length - 1;
     const nextKey = keys[i + 1];
     if (last) {
-      if (key === '' || /^\d+$/.test(key)) {
-        // A list item: the parent holds (or becomes) an array; handled by the caller's slot below.
-        return;
-      }
+      // A plain value (list items are placed one level up, below); a repeated name becomes a list.
       const existing = node[key];
       if (existing === undefined) node[key] = value;
       else if (Array.isArray(existing)) (existing as unknown[]).push(value);
