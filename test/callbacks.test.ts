@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { CallbackError, CallbackFile, defineCallback } from '../src/callbacks/declaration.js';
 import type { CrmSettingsContext } from '../src/connect/hooks.js';
 import type { Connection } from '../src/store/types.js';
+import { html } from '../src/html/html.js';
 import { alertText, FormClient, inputValue } from './helpers/form-client.js';
 import { goodSettings, type Harness, startHarness } from './helpers/module-harness.js';
 
@@ -76,6 +77,10 @@ describe('declared callbacks', () => {
   before(async () => {
     h = await startHarness({
       callbacks: { actions: { quote, lookup, label } },
+      settingsSection: ({ connection, locale, csrfField, at }) => {
+        if ((connection.crmSettings.timezone as { value?: string } | undefined)?.value === 'Boom/Boom') throw new Error('section bug');
+        return html`<form method="post" action="${at('/mine')}">${csrfField}<p data-module-note>${locale}</p></form>`;
+      },
       hooks: {
         async validateSettings({ settings, crm }) {
           return settings.siteCode in (await crm.sites()) ? { ok: true } : { ok: false, message: 'no such store' };
@@ -166,6 +171,20 @@ describe('declared callbacks', () => {
     assert.equal((stored?.crmSettings.system_language as { value: string }).value, 'ES');
     assert.deepEqual(Object.keys(heard.at(-1)?.changed ?? {}), ['system_language'], 'only what changed is reported');
     await h.emulator.setSystemSettings('demo', { system_language: { value: 'EN' } });
+  });
+
+  it('the module\'s section is on the settings page; a failing one leaves the page working without it', async () => {
+    const client = new FormClient();
+    await client.post(`${h.module.url}/settings`, { clientId: connection.clientId });
+    const page = await client.get(`${h.module.url}/settings`);
+    assert.match(page.body, /<p data-module-note>en<\/p>/);
+    assert.match(page.body, /<form method="post" action="\/mine"><input type="hidden" name="_csrf" value="[^"]+">/);
+    await h.emulator.setSystemSettings('demo', { timezone: { value: 'Boom/Boom' } });
+    const without = await client.get(`${h.module.url}/settings`);
+    assert.equal(without.status, 200);
+    assert.doesNotMatch(without.body, /data-module-note/);
+    assert.match(without.body, /name="siteCode"/, 'the kit\'s own sections are still there');
+    await h.emulator.setSystemSettings('demo', { timezone: { value: 'Europe/Moscow' } });
   });
 
   it('both actions survive a re-connect and a settings save', async () => {

@@ -93,5 +93,11 @@ export async function settingsSectionHtml(
 ): Promise<import('../html/html.js').SafeHtml | string> {
   const section = host.kit.module.settingsSection;
   if (!section) return '';
-  return section(withConnectionCrm(host.kit, input.connection, { connection: input.connection, locale: input.locale, csrfField: input.csrfField, at: host.at }));
+  try {
+    return await section(withConnectionCrm(host.kit, input.connection, { connection: input.connection, locale: input.locale, csrfField: input.csrfField, at: host.at }));
+  } catch (error) {
+    // A failing section (the CRM down, a bug) must not lock the person out of the settings page: shown without it.
+    host.kit.logger.error({ err: error, connectionId: input.connection.id }, 'settingsSection failed');
+    return '';
+  }
 }
