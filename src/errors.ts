@@ -30,6 +30,11 @@ export const ErrorCode = {
   ConnectionNotFound: 'RCMK_CONNECTION_NOT_FOUND',
   CsrfInvalid: 'RCMK_CSRF_INVALID',
   SessionMissing: 'RCMK_SESSION_MISSING',
+  // Callbacks from the CRM (src/callbacks)
+  CallbackInvalid: 'RCMK_CALLBACK_INVALID',
+  CallbackRefused: 'RCMK_CALLBACK_REFUSED',
+  CallbackFailed: 'RCMK_CALLBACK_FAILED',
+  ConnectionInactive: 'RCMK_CONNECTION_INACTIVE',
   // Simple connection
   TokenInvalid: 'RCMK_TOKEN_INVALID',
   RequestReplayed: 'RCMK_REQUEST_REPLAYED',

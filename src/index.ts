@@ -149,3 +149,35 @@ export type {
 // Certification: play the CRM against a running module (docs/guide/certify.md)
 export { certifyModule, CertifyReason, failureReasons, formatReport, junitXml } from './certify/index.js';
 export type { CertifyCheck, CertifyOptions, CertifyReport } from './certify/index.js';
+
+// Callbacks from the CRM, own routes, the settings page's module section (docs/callbacks.md)
+export { CallbackError, CallbackFile, defineCallback } from './callbacks/declaration.js';
+export type { CallbackContext, CallbackDeclaration, CallbacksInput, DeclaredCallback } from './callbacks/declaration.js';
+export { dispatchCallback, type CallbackAnswer, type DispatchOutcome } from './callbacks/dispatch.js';
+export type { ModuleRoutes, ModuleRouteTools, SettingsSection, SettingsSectionContext } from './callbacks/own-routes.js';
+export { html, type SafeHtml } from './html/html.js';
+
+// The API after connecting (docs/crm-client.md)
+export type {
+  CrmApi,
+  CustomersFilter,
+  CustomFieldsFilter,
+  HistoryBatch,
+  HistoryCursor,
+  LookupOptions,
+  OrdersFilter,
+  Page,
+  PageOptions,
+} from './crm/api.js';
+export type { CrmCallSpec } from './crm/types.js';
+export type {
+  CrmSystemSettings,
+  Customer,
+  CustomerWrite,
+  CustomField,
+  CustomFieldWrite,
+  Notification,
+  Order,
+  OrderHistoryEntry,
+  OrderWrite,
+} from './protocol/index.js';

@@ -175,7 +175,7 @@ describe('connect flow: the old method over HTTP against the emulator', () => {
     assert.equal(registered.clientId, connection.clientId);
     assert.equal(registered.active, true);
     assert.equal(registered.baseUrl, h.module.url);
-    assert.deepEqual(registered.actions, { activity: '/activity' });
+    assert.deepEqual(registered.actions, { activity: '/activity', settings: '/callback/settings' });
     assert.equal(registered.accountUrl, `${h.module.url}/settings`);
     assert.deepEqual(registered.integrations, { payment: { currencies: ['RUB'] } });
   });

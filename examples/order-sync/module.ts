@@ -6,11 +6,14 @@
  * - the rights it needs, as scopes and as legacy credential paths for older accounts;
  * - settings beyond the API key, declared once as a zod schema with labels in three languages;
  * - a step-4.3 check that asks the CRM (is the chosen store one the key may access?);
- * - lifecycle hooks.
+ * - lifecycle hooks;
+ * - its real job: new orders of its store read through the order history and a cursor per connection, with a
+ *   "Sync now" button and the last synced orders on its settings page (an own route plus the page's section).
  */
 import { z } from 'zod';
-import { defineModule, type CrmClient, type CredentialsResponse } from 'retailcrm-module-kit';
+import { defineModule, ErrorCode, errorMessage, html, type CrmClient, type CredentialsResponse, type Locale } from 'retailcrm-module-kit';
 import { ORDER_SYNC_LOGO_SVG } from './logo.js';
+import { SyncLedger, type SyncState } from './sync.js';
 
 export const ORDER_SYNC_CODE = 'demo-order-sync';
 
@@ -53,7 +56,33 @@ export async function storesOfKey(crm: CrmClient, credentials: CredentialsRespon
   return sites.filter((code) => credentials.sitesAvailable?.includes(code));
 }
 
+const TEXT = {
+  heading: { en: 'Synced orders', ru: 'Синхронизированные заказы', es: 'Pedidos sincronizados' },
+  syncNow: { en: 'Sync now', ru: 'Синхронизировать сейчас', es: 'Sincronizar ahora' },
+  none: { en: 'No order synced yet.', ru: 'Заказы ещё не синхронизировались.', es: 'Aún no se ha sincronizado ningún pedido.' },
+  lastRun: { en: 'Last run', ru: 'Последний запуск', es: 'Última ejecución' },
+  added: { en: 'new orders', ru: 'новых заказов', es: 'pedidos nuevos' },
+  number: { en: 'Number', ru: 'Номер', es: 'Número' },
+  status: { en: 'Status', ru: 'Статус', es: 'Estado' },
+  customer: { en: 'Customer', ru: 'Покупатель', es: 'Cliente' },
+  total: { en: 'Total', ru: 'Сумма', es: 'Total' },
+} as const satisfies Record<string, Record<Locale, string>>;
+
+/** The settings page's section: the button and the last synced orders. */
+function syncSection(state: SyncState, locale: Locale, csrfField: ReturnType<typeof html>, action: string) {
+  const t = (key: keyof typeof TEXT) => TEXT[key][locale];
+  const rows = state.orders.map(
+    (order) => html`<tr data-synced-order="${String(order.id)}"><td>${order.number}</td><td>${order.status}</td><td>${order.customer}</td><td>${String(order.total)}</td></tr>`,
+  );
+  return html`<h2>${t('heading')}</h2>
+${state.lastError ? html`<div class="alert error" role="alert">${errorMessage(locale, state.lastError.code, state.lastError.params)}</div>` : ''}
+${state.lastRunAt ? html`<p class="help" data-last-run>${t('lastRun')}: ${state.lastRunAt.replace('T', ' ').slice(0, 19)} UTC · ${String(state.lastAdded ?? 0)} ${t('added')}</p>` : ''}
+<form method="post" action="${action}">${csrfField}<button type="submit" id="sync-now">${t('syncNow')}</button></form>
+${rows.length === 0 ? html`<p data-no-synced-orders>${t('none')}</p>` : html`<table id="synced-orders"><thead><tr><th>${t('number')}</th><th>${t('status')}</th><th>${t('customer')}</th><th>${t('total')}</th></tr></thead><tbody>${rows}</tbody></table>`}`;
+}
+
 export function orderSyncModule(baseUrl: string) {
+  const ledger = new SyncLedger();
   return defineModule({
     integrationCode: ORDER_SYNC_CODE,
     name: { en: 'Order sync (demo)', ru: 'Синхронизация заказов (демо)', es: 'Sincronización de pedidos (demo)' },
@@ -63,6 +92,18 @@ export function orderSyncModule(baseUrl: string) {
     scopes: ['order_read', 'reference_read'],
     credentials: ['/api/orders', '/api/reference/sites'],
     settings,
+    // "Sync now" on the settings page: the session says whose connection it is; the form carries the CSRF token.
+    routes(app, tools) {
+      app.post('/sync', { preValidation: tools.csrfProtection }, async (request, reply) => {
+        const lang = (request.body as { lang?: unknown } | undefined)?.lang;
+        const locale = lang === 'ru' || lang === 'es' || lang === 'en' ? lang : undefined;
+        const connection = await tools.sessionConnection(request);
+        if (!connection) return reply.code(401).type('text/plain; charset=utf-8').send(errorMessage(locale ?? 'en', ErrorCode.SessionMissing));
+        await ledger.run(connection, tools.crmOf(connection));
+        return tools.backToSettings(reply, locale);
+      });
+    },
+    settingsSection: ({ connection, locale, csrfField, at }) => syncSection(ledger.get(connection.id), locale, csrfField, at('/sync')),
     hooks: {
       async validateSettings({ settings: chosen, crm, credentials }) {
         const stores = await storesOfKey(crm, credentials);
@@ -79,8 +120,10 @@ export function orderSyncModule(baseUrl: string) {
           },
         };
       },
-      onConnected({ connection, created }) {
-        // A real module would start its sync worker here; it must be idempotent (it reruns on a retried connect).
+      async onConnected({ connection, crm, created }) {
+        // Sync what is ordered from now on, not the account's whole past. Idempotent: a retried connect reruns it.
+        await ledger.startAtLatest(connection, crm);
+        // A real module would also start its sync worker here.
         console.info(`order-sync: ${created ? 'connected' : 'reconnected'} ${connection.accountUrl}`);
       },
       onActivityChanged({ connection, activity }) {

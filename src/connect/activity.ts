@@ -8,6 +8,7 @@ import { type ConnectKit, findOwnByClientId } from './kit.js';
 import { settingsComplete } from './required-settings.js';
 import { stateFromActivity } from './state.js';
 import { updateConnection } from './update-connection.js';
+import { withConnectionCrm } from './connection-crm.js';
 
 export type CallbackOutcome =
   | { readonly status: 200; readonly body: { readonly success: true }; readonly connectionId?: string }
@@ -41,7 +42,7 @@ export async function handleActivityCallback(kit: ConnectKit, form: unknown): Pr
   const flagsChanged = previous.active !== activity.active || previous.freeze !== activity.freeze;
   if (flagsChanged && kit.module.hooks.onActivityChanged) {
     try {
-      await kit.module.hooks.onActivityChanged({ connection: updated, previous, activity });
+      await kit.module.hooks.onActivityChanged(withConnectionCrm(kit, updated, { connection: updated, previous, activity }));
     } catch (error) {
       // The CRM's state is recorded either way; a failing hook is the module's bug to see in its logs.
       kit.logger.error({ err: error, connectionId: updated.id }, 'onActivityChanged failed');

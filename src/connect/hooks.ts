@@ -4,7 +4,7 @@
  */
 import type { CrmClient } from '../crm/types.js';
 import type { Locale } from '../i18n/index.js';
-import type { Activity, CredentialsResponse } from '../protocol/index.js';
+import type { Activity, CredentialsResponse, CrmSystemSettings } from '../protocol/index.js';
 import type { Connection } from '../store/types.js';
 import type { LocalizedText } from './module-definition.js';
 
@@ -34,14 +34,35 @@ export interface ConnectedContext {
 
 export interface ActivityChangedContext {
   readonly connection: Connection;
+  /** A client for the connection's account, opened on first use. */
+  readonly crm: CrmClient;
   readonly previous: Activity;
   readonly activity: Activity;
 }
 
 export interface SettingsChangedContext<S> {
   readonly connection: Connection;
+  /** A client for the connection's account, opened on first use. */
+  readonly crm: CrmClient;
   readonly previous: S;
   readonly settings: S;
+}
+
+export interface CrmSettingsContext {
+  /** The connection, with the merged settings already stored. */
+  readonly connection: Connection;
+  readonly crm: CrmClient;
+  /** Everything the CRM has reported so far, merged (the callback may carry only some keys). */
+  readonly settings: CrmSystemSettings;
+  /** Only what this callback carried. */
+  readonly changed: CrmSystemSettings;
+  readonly previous: CrmSystemSettings;
+}
+
+export interface DisconnectedContext {
+  readonly connection: Connection;
+  /** A client for the account, opened on first use (the key may already be revoked). */
+  readonly crm: CrmClient;
 }
 
 export interface ModuleHooks<S> {
@@ -57,5 +78,7 @@ export interface ModuleHooks<S> {
   /** After the person saved new settings on the settings page. */
   onSettingsChanged?(context: SettingsChangedContext<S>): void | Promise<void>;
   /** After the person disconnected the module on its settings page. */
-  onDisconnected?(context: { readonly connection: Connection }): void | Promise<void>;
+  onDisconnected?(context: DisconnectedContext): void | Promise<void>;
+  /** After the CRM reported the account's system settings (the `settings` callback) and they were stored. */
+  onCrmSettings?(context: CrmSettingsContext): void | Promise<void>;
 }

@@ -73,7 +73,7 @@ export async function changeSettings(
     }));
     if (completes) await runOnConnected(kit, updated, crm, true);
     try {
-      await kit.module.hooks.onSettingsChanged?.({ connection: updated, previous: connection.settings, settings });
+      await kit.module.hooks.onSettingsChanged?.({ connection: updated, crm, previous: connection.settings, settings });
     } catch (error) {
       kit.logger.error({ err: error, connectionId: updated.id }, 'onSettingsChanged failed');
     }
@@ -96,7 +96,7 @@ export async function disconnect(kit: ConnectKit, connection: Connection, locale
       events: [{ type: 'disconnected', details: {} }],
     }));
     try {
-      await kit.module.hooks.onDisconnected?.({ connection: updated });
+      await kit.module.hooks.onDisconnected?.({ connection: updated, crm });
     } catch (error) {
       kit.logger.error({ err: error, connectionId: updated.id }, 'onDisconnected failed');
     }

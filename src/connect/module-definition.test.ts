@@ -60,7 +60,7 @@ describe('registration payload', () => {
     const module = defineModule({ ...base, baseUrl: 'https://acme.example/crm-module', name: { en: 'Acme', ru: 'Акме' } });
     const payload = registrationPayload(module, { clientId: 'c1', settings: {} }, { locale: 'ru' });
     assert.equal(payload.baseUrl, 'https://acme.example');
-    assert.deepEqual(payload.actions, { activity: '/crm-module/activity' });
+    assert.deepEqual(payload.actions, { activity: '/crm-module/activity', settings: '/crm-module/callback/settings' });
     assert.equal(payload.accountUrl, 'https://acme.example/crm-module/settings');
     assert.equal(payload.name, 'Акме');
     assert.equal(payload.active, true);

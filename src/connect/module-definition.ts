@@ -18,6 +18,9 @@ import {
   type Scope,
 } from '../protocol/index.js';
 import type { ModuleHooks } from './hooks.js';
+import { resolveCallbacks, type CallbacksInput, type DeclaredCallback } from '../callbacks/declaration.js';
+import type { ModuleRoutes, SettingsSection } from '../callbacks/own-routes.js';
+import { settingsCallback } from '../callbacks/settings-callback.js';
 
 /** Text in one language, or per language (English is the fallback). */
 export type LocalizedText = string | ({ readonly en: string } & Partial<Readonly<Record<Locale, string>>>);
@@ -57,6 +60,8 @@ export interface ModulePaths {
   readonly simpleConfig: string;
   /** Simple connection: the register endpoint the config points the CRM to. */
   readonly simpleRegister: string;
+  /** The CRM's `settings` callback (system settings of the account), registered as `actions.settings`. */
+  readonly settingsCallback: string;
 }
 
 export const DEFAULT_PATHS: ModulePaths = Object.freeze({
@@ -66,6 +71,7 @@ export const DEFAULT_PATHS: ModulePaths = Object.freeze({
   health: '/health',
   simpleConfig: '/simple-connection/config',
   simpleRegister: '/simple-connection/register',
+  settingsCallback: '/callback/settings',
 });
 
 /** The simple connection (PROTOCOL §13): on when the module has the secret the partner cabinet generated. */
@@ -103,6 +109,15 @@ export interface ModuleDefinitionInput<Shape extends z.ZodRawShape = z.ZodRawSha
   readonly hooks?: ModuleHooks<z.output<z.ZodObject<Shape>>>;
   /** Offer the simple connection beside the connect form (docs/simple-connection.md). */
   readonly simpleConnection?: SimpleConnectionDefinition;
+  /**
+   * Callbacks the CRM sends the module, by group and action name (docs/callbacks.md): each is served, and
+   * registered in the `actions` of every registration. The `settings` callback is built in (`hooks.onCrmSettings`).
+   */
+  readonly callbacks?: CallbacksInput;
+  /** The module's own routes inside the kit's scope (form parser, CSRF, the settings session). */
+  readonly routes?: ModuleRoutes;
+  /** The module's own content on its settings page. */
+  readonly settingsSection?: SettingsSection;
 }
 
 /** A checked, frozen module definition. */
@@ -122,6 +137,10 @@ export interface ModuleDefinition<Shape extends z.ZodRawShape = z.ZodRawShape> {
   readonly paths: ModulePaths;
   readonly hooks: ModuleHooks<z.output<z.ZodObject<Shape>>>;
   readonly simpleConnection: SimpleConnectionDefinition | undefined;
+  /** Every callback served and registered, the built-in `settings` first. */
+  readonly callbacks: readonly DeclaredCallback[];
+  readonly routes: ModuleRoutes | undefined;
+  readonly settingsSection: SettingsSection | undefined;
 }
 
 /**
@@ -189,6 +208,13 @@ export function defineModule<Shape extends z.ZodRawShape = z.ZodRawShape>(
   }
   if (input.simpleConnection !== undefined && (typeof input.simpleConnection.secret !== 'string' || input.simpleConnection.secret.trim() === ''))
     problems.push('simpleConnection.secret must be the non-empty Secret from the partner cabinet');
+  const callbacks = resolveCallbacks(input.callbacks, [settingsCallback(paths.settingsCallback)]);
+  problems.push(...callbacks.problems);
+  const ownPaths = new Set(Object.entries(paths).filter(([name]) => name !== 'settingsCallback').map(([, path]) => path));
+  for (const callback of callbacks.callbacks)
+    if (ownPaths.has(callback.path)) problems.push(`callbacks.${callback.group}.${callback.action}: path ${callback.path} is one of paths`);
+  if (input.routes !== undefined && typeof input.routes !== 'function') problems.push('routes must be a function (app, tools) => …');
+  if (input.settingsSection !== undefined && typeof input.settingsSection !== 'function') problems.push('settingsSection must be a function');
   if (problems.length > 0) throw new ConfigError(problems.map((p) => `defineModule: ${p}`));
 
   return Object.freeze({
@@ -206,6 +232,9 @@ export function defineModule<Shape extends z.ZodRawShape = z.ZodRawShape>(
     paths: Object.freeze(paths),
     hooks: Object.freeze({ ...input.hooks }),
     simpleConnection: input.simpleConnection ? Object.freeze({ secret: input.simpleConnection.secret }) : undefined,
+    callbacks: Object.freeze(callbacks.callbacks),
+    routes: input.routes,
+    settingsSection: input.settingsSection,
   });
 }
 

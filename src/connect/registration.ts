@@ -6,6 +6,7 @@ import type { Locale } from '../i18n/index.js';
 import { ADMIN_INTEGRATION_LIST_PATH, type IntegrationModuleEdit } from '../protocol/index.js';
 import type { Connection } from '../store/types.js';
 import { localize, type AnyModuleDefinition } from './module-definition.js';
+import { placeCallbackActions } from '../callbacks/registration-actions.js';
 
 /**
  * The registration payload of one connection.
@@ -24,7 +25,7 @@ export function registrationPayload(
     typeof module.integrations === 'function'
       ? module.integrations(connection.settings as never)
       : module.integrations;
-  return {
+  const payload = {
     code: module.code,
     integrationCode: module.integrationCode,
     active: options.active ?? true,
@@ -37,6 +38,8 @@ export function registrationPayload(
     ...(integrations ? { integrations: { ...integrations } } : {}),
     ...(module.availableCountries ? { availableCountries: [...module.availableCountries] } : {}),
   };
+  // Declared callbacks (the built-in `settings` included) join `activity` in `actions` (docs/callbacks.md).
+  return placeCallbackActions(payload, module.callbacks, prefix) as IntegrationModuleEdit;
 }
 
 /**

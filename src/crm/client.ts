@@ -6,7 +6,8 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { z } from 'zod';
-import { CrmErrorMsg, IntegrationModuleEdit } from '../protocol/index.js';
+import { CrmErrorMsg, encodeBracketQuery, IntegrationModuleEdit } from '../protocol/index.js';
+import { createCrmApi, type CallInput } from './api.js';
 import { parseAccountUrl } from './account-url.js';
 import { classifyResponse } from './classify.js';
 import { crmEndpoints, type CrmEndpoint } from './endpoints.js';
@@ -24,7 +25,7 @@ import {
 } from './errors.js';
 import { fourRetriesInAboutFiveSeconds, nextDelayMs, type RetryPolicy } from './retry.js';
 import type { CrmTransport } from './transport.js';
-import type { AccountUrl, CrmClient, EditResult } from './types.js';
+import type { AccountUrl, CrmCallSpec, CrmClient, EditResult } from './types.js';
 
 export interface CrmClientOptions {
   /** Checked against the transport's account-URL policy here; a refused URL throws its policy error. */
@@ -65,10 +66,13 @@ export function createCrmClient(options: CrmClientOptions): CrmClient {
   async function call<Args extends readonly unknown[], Schema extends z.ZodType>(
     endpoint: CrmEndpoint<Args, Schema>,
     args: Args,
-    form?: Readonly<Record<string, string>>,
+    input: CallInput = {},
   ): Promise<{ data: z.output<Schema>; status: number }> {
-    const path = endpoint.path(...args);
-    const target = { method: endpoint.method, path };
+    const query = input.query ? encodeBracketQuery(input.query) : '';
+    const path = query === '' ? endpoint.path(...args) : `${endpoint.path(...args)}?${query}`;
+    const form = input.form === undefined ? undefined : formFields(input.form);
+    // Errors name the method's path, not its query: filters may carry a customer's e-mail or phone.
+    const target = { method: endpoint.method, path: endpoint.path(...args) };
     const started = performance.now();
     const deadlineAt = started + policy.deadlineMs;
     for (let retry = 0; ; retry += 1) {
@@ -139,16 +143,36 @@ export function createCrmClient(options: CrmClientOptions): CrmClient {
         throw new CrmValidationFailedError({ method: 'POST', path: crmEndpoints.editIntegrationModule.path(String(module.code ?? '')), errors });
       }
       const { data, status } = await call(crmEndpoints.editIntegrationModule, [parsed.data.code], {
-        integrationModule: JSON.stringify(parsed.data),
+        form: { integrationModule: parsed.data },
       });
       const result: EditResult = { created: status === 201, info: data.info ?? [] };
       return result;
     },
     async updateScopes(code: string, scopes: readonly string[]) {
-      const { data } = await call(crmEndpoints.updateScopes, [code], { requires: JSON.stringify({ scopes: [...scopes] }) });
+      const { data } = await call(crmEndpoints.updateScopes, [code], { form: { requires: { scopes: [...scopes] } } });
       return data.apiKey;
     },
+    async call<Schema extends z.ZodType>(spec: CrmCallSpec<Schema>) {
+      if (!/^\/api\/[\w./{}-]*$/.test(spec.path) || spec.path.includes('..')) {
+        // Only this account's API: a full URL or a path outside /api/ would bypass the address this client is for.
+        throw new CrmValidationFailedError({ method: spec.method, path: '(refused)', errors: { path: 'must be a path under /api/, e.g. /api/v5/users' } });
+      }
+      const ad = { method: spec.method, path: () => spec.path, response: spec.schema, right: null, retry: spec.retry ?? (spec.method === 'GET' ? 'always' : 'unsent'), doc: 'crm.call' } as const;
+      const input: CallInput = { ...(spec.query ? { query: spec.query } : {}), ...(spec.form ? { form: spec.form } : {}) };
+      return (await call(ad, [], input)).data;
+    },
+    ...createCrmApi(call),
   } satisfies CrmClient);
+}
+
+/** Form fields as the CRM takes them: entities as JSON text, scalars as text, `undefined` left out (§24.1). */
+function formFields(input: Readonly<Record<string, unknown>>): Record<string, string> {
+  const form: Record<string, string> = {};
+  for (const [name, value] of Object.entries(input)) {
+    if (value === undefined || value === null) continue;
+    form[name] = typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
+  }
+  return form;
 }
 
 /** Retry by class and endpoint (see `retry.ts` for the reasoning). */

@@ -226,7 +226,7 @@ export function createCrmTransport(options: CrmTransportOptions = {}): CrmTransp
     const bound = req.deadlineAt !== undefined && req.deadlineAt - started < requestTimeoutMs;
     const until = bound ? (req.deadlineAt as number) : started + requestTimeoutMs;
     const timedOut = (): TimeoutError =>
-      new TimeoutError({ method: req.method, path: req.path, phase: bound ? 'deadline' : 'request', afterMs: Math.round(performance.now() - started) });
+      new TimeoutError({ method: req.method, path: withoutQuery(req.path), phase: bound ? 'deadline' : 'request', afterMs: Math.round(performance.now() - started) });
 
     let permit: RateLimitPermit | undefined;
     let inFlight: BodyDeadline | undefined;
@@ -294,16 +294,16 @@ export function createCrmTransport(options: CrmTransportOptions = {}): CrmTransp
         body: text,
       };
       logger?.debug(
-        { crm: { method: req.method, path: req.path, account: req.accountUrl, status: result.status, durationMs: ms(started) } },
+        { crm: { method: req.method, path: withoutQuery(req.path), account: req.accountUrl, status: result.status, durationMs: ms(started) } },
         'crm request',
       );
       telemetry?.crmCallFinished({ method: req.method, path: req.path, accountUrl: req.accountUrl, status: result.status, startedAt: started, waitedMs: sentAt - started });
       return result;
     } catch (error) {
       const failure =
-        bodyTimedOut || precise?.signal.aborted ? timedOut() : toTransportError(error, { method: req.method, path: req.path }, timedOut);
+        bodyTimedOut || precise?.signal.aborted ? timedOut() : toTransportError(error, { method: req.method, path: withoutQuery(req.path) }, timedOut);
       logger?.warn(
-        { crm: { method: req.method, path: req.path, account: req.accountUrl, error: failure.code, durationMs: ms(started) } },
+        { crm: { method: req.method, path: withoutQuery(req.path), account: req.accountUrl, error: failure.code, durationMs: ms(started) } },
         'crm request failed',
       );
       telemetry?.crmCallFinished({ method: req.method, path: req.path, accountUrl: req.accountUrl, error: failure.code, startedAt: started, waitedMs: sentAt - started });
@@ -397,4 +397,10 @@ function createBodyWatch(everyMs = 250) {
     },
     stop,
   };
+}
+
+/** Log lines and errors name the method's path, not its query: filters may carry a customer's e-mail or phone. */
+function withoutQuery(path: string): string {
+  const q = path.indexOf('?');
+  return q === -1 ? path : path.slice(0, q);
 }

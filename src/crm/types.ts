@@ -3,7 +3,11 @@
  * connection pools, the rate limiter and the account-URL policy.
  * @module
  */
+import type { z } from 'zod';
+import type { CrmApi } from './api.js';
+import type { RetryMode } from './endpoints.js';
 import type {
+  QueryValue,
   ApiVersionsResponse,
   CredentialsResponse,
   IntegrationModule,
@@ -52,7 +56,24 @@ export interface EditResult {
   readonly info: Readonly<Record<string, unknown>> | readonly unknown[];
 }
 
-export interface CrmClient {
+/** One call of any API method (`crm.call`): the same rate limit, retries, errors and address guard as the rest. */
+export interface CrmCallSpec<Schema extends z.ZodType> {
+  readonly method: 'GET' | 'POST';
+  /** A path under `/api/` of this account, e.g. `/api/v5/users`. */
+  readonly path: string;
+  /** Query parameters; nested objects and lists go in brackets (`filter[ids][]=1`). */
+  readonly query?: Readonly<Record<string, QueryValue>>;
+  /** POST form fields; objects are sent as JSON text, as the CRM takes entities. */
+  readonly form?: Readonly<Record<string, unknown>>;
+  /** Validates the successful answer (the whole envelope, `success` included). */
+  readonly schema: Schema;
+  /** Default: `always` for GET, `unsent` for POST (a create sent twice would be a duplicate). */
+  readonly retry?: RetryMode;
+}
+
+export interface CrmClient extends CrmApi {
+  /** Any API method the typed ones do not cover. */
+  call<Schema extends z.ZodType>(spec: CrmCallSpec<Schema>): Promise<z.output<Schema>>;
   readonly accountUrl: AccountUrl;
   apiVersions(): Promise<ApiVersionsResponse>;
   credentials(): Promise<CredentialsResponse>;

@@ -7,7 +7,7 @@ import { html, raw, type SafeHtml } from '../html/html.js';
 import { maskApiKey, type ApiKeyRecord } from './keys.js';
 import type { Account, MarketplaceListing, StoredModule } from './state.js';
 
-type Section = 'marketplace' | 'integrations' | 'api-keys' | 'requests';
+export type Section = 'marketplace' | 'integrations' | 'api-keys' | 'requests' | 'orders' | 'customers' | 'notifications' | 'settings';
 
 export function layout(account: Account, section: Section, title: string, body: SafeHtml): string {
   const link = (href: string, name: Section, label: string) =>
@@ -16,7 +16,7 @@ export function layout(account: Account, section: Section, title: string, body: 
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} · ${account.name} · CRM emulator</title><link rel="stylesheet" href="/_static/admin.css"></head>
 <body><header><span class="brand">CRM emulator · ${account.name}</span><nav>
-${link('/admin/marketplace', 'marketplace', 'Marketplace')}${link('/admin/integration/list', 'integrations', 'Integrations')}${link('/admin/api-keys', 'api-keys', 'API keys')}${link('/admin/requests', 'requests', 'Request log')}
+${link('/admin/marketplace', 'marketplace', 'Marketplace')}${link('/admin/integration/list', 'integrations', 'Integrations')}${link('/admin/api-keys', 'api-keys', 'API keys')}${link('/admin/requests', 'requests', 'Request log')}${link('/admin/orders', 'orders', 'Orders')}${link('/admin/customers', 'customers', 'Customers')}${link('/admin/notifications', 'notifications', 'Notifications')}${link('/admin/settings', 'settings', 'Settings')}
 </nav></header><main><h1>${title}</h1>${body}</main></body></html>`.value;
 }
 

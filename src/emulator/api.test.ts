@@ -148,7 +148,7 @@ describe('emulator account API: keys, rights, service methods', () => {
   });
 
   it('answers unknown API paths with a JSON 404 envelope', async () => {
-    const reply = await api('/api/v5/orders', { apiKey: adminKey });
+    const reply = await api('/api/v5/loyalty/accounts', { apiKey: adminKey });
     assert.equal(reply.status, 404);
     assert.deepEqual(reply.json, { success: false, errorMsg: 'API method not found' });
   });

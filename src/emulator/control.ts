@@ -17,6 +17,7 @@ import {
 import { EmulatorConflictError, EmulatorNotFoundError, EmulatorRequestError } from './errors.js';
 import type { FaultRule, FaultTable } from './faults.js';
 import type { SimpleConnectOutcome, SimpleConnector } from './simple-connect.js';
+import type { ResourceControl } from './resource-control.js';
 import { makeApiKeyRecord, maskApiKey, type ApiKeyRecord } from './keys.js';
 import {
   moduleView,
@@ -39,7 +40,7 @@ export interface CreatedAccount {
   readonly apiKey: string;
 }
 
-export interface EmulatorControl {
+export interface EmulatorControl extends ResourceControl {
   createAccount(input: CreateAccountInput): CreatedAccount;
   createApiKey(account: string, input?: CreateApiKeyInput): { apiKey: string };
   revokeApiKey(account: string, apiKey: string): void;
@@ -71,7 +72,8 @@ export interface ControlDeps {
   readonly accountUrl: (name: string) => string;
 }
 
-export function createControl({ state, faults, sender, connector, accountUrl }: ControlDeps): EmulatorControl {
+/** The connection-side operations; `server.ts` adds the business-data ones (`resource-control.ts`). */
+export function createControl({ state, faults, sender, connector, accountUrl }: ControlDeps): Omit<EmulatorControl, keyof ResourceControl> {
   function account(name: string): Account {
     const found = state.accounts.get(name);
     if (found === undefined) throw new EmulatorNotFoundError('account', name);

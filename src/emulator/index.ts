@@ -14,6 +14,8 @@ import type { AddressInfo } from 'node:net';
 import type { EmulatorControl } from './control.js';
 import { resolveEmulatorOptions, type EmulatorOptions } from './options.js';
 import { buildEmulatorApp } from './server.js';
+import { ConfigError } from '../errors.js';
+import { EmulatorRequestError } from './errors.js';
 
 export interface EmulatorHandle extends Omit<EmulatorControl, 'account'> {
   /** The port actually listened on. */
@@ -35,6 +37,19 @@ export async function startEmulator(input: EmulatorOptions = {}): Promise<Emulat
   const { app, control } = buildEmulatorApp(options, accountUrl);
   await app.listen({ port: options.port, host: options.host });
   port = (app.server.address() as AddressInfo).port;
+  try {
+    for (const [name, data] of Object.entries(options.seed)) {
+      try {
+        control.account(name);
+      } catch {
+        control.createAccount({ name });
+      }
+      control.seed(name, data);
+    }
+  } catch (error) {
+    await app.close();
+    throw error instanceof EmulatorRequestError ? new ConfigError(error.problems.map((p) => `seed: ${p}`)) : error;
+  }
   const controlHost = options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host;
   const { account: _account, ...methods } = control;
   let closing: Promise<void> | undefined;
@@ -54,6 +69,8 @@ export type { ActivityDelivery, MarketplaceListing, RequestLogEntry } from './st
 export type { SimpleConnectOutcome } from './simple-connect.js';
 export type { RateLimitOptions, RateLimitBy } from './rate-limit.js';
 export type { FaultRule } from './faults.js';
+export type { CallbackInput, CallbackOutcome, ResourceControl, SeedInput } from './resource-control.js';
+export type { SentNotification, StoredCustomer, StoredOrder } from './crm-data.js';
 export type {
   ActivityInput,
   CreateAccountInput,

@@ -5,6 +5,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { ConfigError } from '../errors.js';
 import { DEFAULT_RATE_LIMIT, type RateLimitOptions } from './rate-limit.js';
+import type { SeedInput } from './resource-control.js';
 
 export interface EmulatorOptions {
   /** TCP port; 0 (the default) picks a free one. */
@@ -23,9 +24,15 @@ export interface EmulatorOptions {
    * delivers the requests); a clock the test advances makes spacing exact.
    */
   readonly now?: () => number;
+  /**
+   * Accounts to create at start, by name, each with business data (reference lists, customers, orders, custom
+   * fields, system settings) as `seed` takes it. Their keys: `createApiKey(name)`.
+   */
+  readonly seed?: Readonly<Record<string, SeedInput>>;
 }
 
 export interface ResolvedEmulatorOptions {
+  readonly seed: Readonly<Record<string, SeedInput>>;
   readonly port: number;
   readonly host: string;
   readonly rateLimit: Readonly<RateLimitOptions> | null;
@@ -52,6 +59,8 @@ export function resolveEmulatorOptions(input: EmulatorOptions = {}): ResolvedEmu
   const callbackTimeoutMs = input.callbackTimeoutMs ?? 5000;
   if (!isPositiveInt(callbackTimeoutMs)) problems.push('callbackTimeoutMs must be a positive integer');
   if (input.now !== undefined && typeof input.now !== 'function') problems.push('now must be a function returning milliseconds');
+  if (input.seed !== undefined && (typeof input.seed !== 'object' || input.seed === null || Array.isArray(input.seed)))
+    problems.push('seed must be an object of account name → data');
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
     port,
@@ -60,5 +69,6 @@ export function resolveEmulatorOptions(input: EmulatorOptions = {}): ResolvedEmu
     logger: input.logger ?? false,
     callbackTimeoutMs,
     now: input.now ?? (() => performance.now()),
+    seed: input.seed ?? {},
   });
 }

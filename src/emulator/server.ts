@@ -19,6 +19,9 @@ import { classifyHost, NO_ACCOUNT_HTML } from './host.js';
 import type { ResolvedEmulatorOptions } from './options.js';
 import { createEmulatorRateLimiter } from './rate-limit.js';
 import { createSimpleConnector, type SimpleConnector } from './simple-connect.js';
+import { createResourceControl, resourceControlRoutes } from './resource-control.js';
+import { resourceAdminRoutes } from './resource-admin.js';
+import { acceptMultipartFields, resourceRoutes } from './resource-routes.js';
 import { EmulatorState, type Account } from './state.js';
 
 export interface EmulatorApp {
@@ -55,7 +58,9 @@ export function buildEmulatorApp(options: ResolvedEmulatorOptions, accountUrl: (
   const faults = createFaultTable();
   const sender = createCallbackSender({ timeoutMs: options.callbackTimeoutMs });
   const connector = createSimpleConnector({ timeoutMs: options.callbackTimeoutMs });
-  const control = createControl({ state, faults, sender, connector, accountUrl });
+  const base = createControl({ state, faults, sender, connector, accountUrl });
+  const { close: closeResources, ...resources } = createResourceControl({ account: base.account, timeoutMs: options.callbackTimeoutMs });
+  const control: EmulatorControl = { ...base, ...resources };
   const accounts = new WeakMap<FastifyRequest, Account>();
   const ctx: EmulatorContext = {
     state,
@@ -111,21 +116,28 @@ export function buildEmulatorApp(options: ResolvedEmulatorOptions, accountUrl: (
       const status = (error as { statusCode?: number }).statusCode ?? 500;
       reply.code(status).send({ success: false, errorMsg: status < 500 ? CrmErrorMsg.InputParameters : CrmErrorMsg.ApplicationError });
     });
-    // The CRM API takes url-encoded POST bodies (PROTOCOL §2.3).
+    // The CRM API takes url-encoded POST bodies (PROTOCOL §2.3), and multipart ones (INTEGRATIONS §24.1).
     await scope.register(formbody);
+    acceptMultipartFields(scope);
     apiRoutes(scope, ctx);
+    resourceRoutes(scope, ctx);
   });
   app.register(async (scope) => {
     // The admin pages are plain HTML forms; their POSTs are checked for a same-origin `Origin` in adminRoutes.
     await scope.register(formbody);
     adminRoutes(scope, ctx);
     requestLogRoutes(scope, ctx);
+    resourceAdminRoutes(scope, ctx);
   });
-  app.register(async (scope) => controlRoutes(scope, ctx));
+  app.register(async (scope) => {
+    controlRoutes(scope, ctx);
+    resourceControlRoutes(scope, control);
+  });
   app.setNotFoundHandler((_request, reply) => reply.code(404).type('text/html; charset=utf-8').send(NOT_FOUND_HTML));
   app.addHook('onClose', async () => {
     await sender.close();
     await connector.close();
+    await closeResources();
   });
   return { app, control, sender, connector };
 }

@@ -18,7 +18,7 @@ import { connectAccount } from '../connect/connect-account.js';
 import { handleActivityCallback } from '../connect/activity.js';
 import type { ConnectKit } from '../connect/kit.js';
 import { ConfigError, ErrorCode } from '../errors.js';
-import { errorMessage, type Locale, pickLocale } from '../i18n/index.js';
+import { errorMessage, isLocale, type Locale, pickLocale } from '../i18n/index.js';
 import { connectPage } from './pages/connect-page.js';
 import { type PageContext, messagePage } from './pages/layout.js';
 import { MODULE_CSS } from './pages/styles.js';
@@ -29,6 +29,9 @@ import { simpleConnectionRoutes } from './simple-connection-routes.js';
 import { type Form, type Query, settingsFrom, text } from './form.js';
 import { settingsDefaults } from '../connect/module-definition.js';
 import { observeCallback, observeConnect } from '../observability/telemetry.js';
+import { callbackRoutes, moduleOwnRoutes } from '../callbacks/routes.js';
+import { crmLocale } from '../callbacks/locale.js';
+import type { Connection } from '../store/types.js';
 
 export interface ModuleHostOptions {
   readonly kit: ConnectKit;
@@ -58,13 +61,22 @@ export interface HostContext {
   readonly at: (path: string) => string;
   readonly session: { readonly path: string; readonly secure: boolean; readonly ttlSeconds: number };
   readonly page: (request: FastifyRequest, locale: Locale) => PageContext;
-  readonly locale: (request: FastifyRequest) => Locale;
+  /** `?lang=` / a `lang` field, else the account's language as the CRM reported it, else `Accept-Language`. */
+  readonly locale: (request: FastifyRequest, connection?: Connection) => Locale;
   /** The simple connection, when the module has its secret (docs/simple-connection.md). */
   readonly simple: SimpleConnection | undefined;
 }
 
 export async function moduleHost(app: FastifyInstance, options: ModuleHostOptions): Promise<void> {
   const host = resolveHost(app, options);
+  // Declared callbacks (the CRM's `settings` one included) in a scope beside the pages': server-to-server JSON
+  // needs none of the pages' cookie, CSRF and security-header hooks, which cost a callback most of its speed.
+  await app.register(async (scope) => callbackRoutes(scope, host, { bodyLimit: options.bodyLimit ?? 64 * 1024 }));
+  await app.register(async (pages) => pageRoutes(pages, host, options));
+}
+
+/** The connect form, the settings page, the activity callback, the health check and the module's own routes. */
+async function pageRoutes(app: FastifyInstance, host: HostContext, options: ModuleHostOptions): Promise<void> {
   const { kit } = host;
   const { paths } = kit.module;
 
@@ -148,6 +160,8 @@ export async function moduleHost(app: FastifyInstance, options: ModuleHostOption
   });
 
   await settingsRoutes(app, host);
+  // The module's own routes (docs/callbacks.md), with the form, CSRF and session of the pages.
+  await moduleOwnRoutes(app, host);
   if (host.simple) await simpleConnectionRoutes(app, host, host.simple);
 
   // The CRM's activity callback (PROTOCOL §11.1): server to server, identified by clientId only.
@@ -178,11 +192,12 @@ function resolveHost(app: FastifyInstance, options: ModuleHostOptions): HostCont
   if (problems.length > 0) throw new ConfigError(problems.map((p) => `moduleHost: ${p}`));
   const prefix = app.prefix.replace(/\/+$/, '');
   const at = (path: string) => `${prefix}${path}`;
-  const locale = (request: FastifyRequest): Locale => {
+  const locale = (request: FastifyRequest, connection?: Connection): Locale => {
     const query = request.query as Query | undefined;
     const body = request.body as Form | undefined;
     const explicit = query?.lang ?? (typeof body?.lang === 'string' ? body.lang : undefined);
-    return pickLocale(request.headers['accept-language'], explicit);
+    if (isLocale(explicit)) return explicit;
+    return crmLocale(connection) ?? pickLocale(request.headers['accept-language'], explicit);
   };
   return Object.freeze({
     kit: options.kit,

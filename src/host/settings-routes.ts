@@ -17,6 +17,11 @@ import { findOwnById, findOwnByClientId } from '../connect/kit.js';
 import { endSession, enterSettings, readSession } from './session.js';
 import { exchangeLoginTicket } from './simple-connection-routes.js';
 import { activitySparklines } from '../observability/svg-charts.js';
+import { settingsSectionHtml } from '../callbacks/routes.js';
+import { html } from '../html/html.js';
+
+const csrfField = (token: string, locale: Locale) =>
+  html`<input type="hidden" name="_csrf" value="${token}"><input type="hidden" name="lang" value="${locale}">`;
 
 const NOTICES: readonly SettingsNotice[] = ['saved', 'keySaved', 'disconnected'];
 
@@ -63,8 +68,10 @@ export async function settingsRoutes(app: FastifyInstance, host: HostContext): P
     extra: Partial<Pick<SettingsPageInput, 'notice' | 'failure' | 'settingsValues'>> = {},
     status = 200,
   ) => {
-    const locale = host.locale(request);
+    const locale = host.locale(request, connection);
     const events = await kit.store.listEvents(connection.id, 20);
+    const csrfToken = reply.generateCsrf();
+    const moduleSection = await settingsSectionHtml(host, { connection, locale, csrfField: csrfField(csrfToken, locale) });
     return reply
       .code(status)
       .type('text/html')
@@ -74,7 +81,8 @@ export async function settingsRoutes(app: FastifyInstance, host: HostContext): P
           module: kit.module,
           connection,
           events,
-          csrfToken: reply.generateCsrf(),
+          csrfToken,
+          moduleSection,
           actions: absolute,
           settingsValues: extra.settingsValues ?? connection.settings,
           notice: extra.notice,
@@ -120,7 +128,7 @@ export async function settingsRoutes(app: FastifyInstance, host: HostContext): P
       const connection = await sessionConnection(request, reply);
       if (!connection) return reply;
       const body = (request.body ?? {}) as Form;
-      const locale = host.locale(request);
+      const locale = host.locale(request, connection);
       const result = await change(connection, body, locale);
       if (result.ok) return reply.redirect(`${host.at(base)}?notice=${notice}&lang=${locale}`, 303);
       const settingsValues = form === 'settings' ? settingsFrom(body) : undefined;

@@ -11,3 +11,6 @@ export * from './integration-module.js';
 export * from './callbacks.js';
 export * from './paths.js';
 export * from './localhost.js';
+export * from './crm-resources.js';
+export * from './query.js';
+export * from './multipart.js';

@@ -153,6 +153,7 @@ export class KyselyConnectionStore implements ConnectionStore {
           created_at: now,
           updated_at: now,
           version: 1,
+          crm_settings: '{}',
         };
         // ON CONFLICT DO NOTHING: a concurrent connect of the same account that committed first wins the insert
         // (PostgreSQL waits for it), and this call falls through to the update below.
@@ -205,6 +206,7 @@ export class KyselyConnectionStore implements ConnectionStore {
     if (patch.freeze !== undefined) set.freeze = patch.freeze ? 1 : 0;
     if (patch.apiVersion !== undefined) set.api_version = patch.apiVersion;
     if (patch.scopes !== undefined) set.scopes = JSON.stringify(patch.scopes);
+    if (patch.crmSettings !== undefined) set.crm_settings = JSON.stringify(patch.crmSettings);
 
     const apply = async (db: Db): Promise<{ row: Row; known?: { clientId: string; apiKey: string } }> => {
       let known: { clientId: string; apiKey: string } | undefined;
@@ -354,6 +356,7 @@ export class KyselyConnectionStore implements ConnectionStore {
       createdAt: new Date(row.created_at),
       updatedAt: new Date(row.updated_at),
       version: Number(row.version),
+      crmSettings: Object.freeze(JSON.parse(row.crm_settings ?? '{}') as Record<string, unknown>),
     };
     return Object.freeze(connection);
   }

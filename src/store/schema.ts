@@ -33,6 +33,8 @@ export interface ConnectionsTable {
   created_at: string;
   updated_at: string;
   version: number;
+  /** JSON text (migration 003): the CRM's system settings as last reported; `{}` before the first report. */
+  crm_settings?: string;
 }
 
 export interface ConnectionEventsTable {

@@ -40,6 +40,12 @@ export interface Connection {
   readonly updatedAt: Date;
   /** Incremented by every update; used for optimistic concurrency. */
   readonly version: number;
+  /**
+   * The account's system settings as the CRM last reported them through the `settings` callback
+   * (PROTOCOL-INTEGRATIONS §19): snake_case keys such as `system_language`, `timezone`, `work_times`.
+   * `{}` until the first report. Not secret.
+   */
+  readonly crmSettings: Readonly<Record<string, unknown>>;
 }
 
 /** What `saveConnect` takes: the result of a successful check, before or after registration. */
@@ -64,6 +70,8 @@ export interface ConnectionPatch {
   readonly freeze?: boolean;
   readonly apiVersion?: string | null;
   readonly scopes?: readonly string[];
+  /** Replaces the stored system settings (the caller merges a partial report into the previous ones). */
+  readonly crmSettings?: Readonly<Record<string, unknown>>;
 }
 
 export type ConnectionEventType =

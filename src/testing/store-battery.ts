@@ -176,8 +176,10 @@ export function describeConnectionStore(
         freeze: true,
         apiVersion: null,
         scopes: [],
+        crmSettings: { timezone: { value: 'Europe/Madrid' } },
       });
       assert.equal(updated.accountUrl, target.accountUrl);
+      assert.deepEqual(updated.crmSettings, { timezone: { value: 'Europe/Madrid' } });
       assert.equal(updated.apiKey, target.apiKey);
       assert.deepEqual(updated.settings, { changed: 1 });
       assert.equal(updated.state, 'frozen');
@@ -255,6 +257,21 @@ export function describeConnectionStore(
       assert.deepEqual(found?.settings, settings);
       assert.equal(found?.apiKey, input.apiKey);
       assert.equal(found?.id, connection.id);
+    }));
+
+    it('keeps the CRM\'s system settings: {} at first, replaced by update, untouched by a re-connect or other patches', withStore(async (store) => {
+      const input = sampleConnectInput();
+      const { connection } = await store.saveConnect(input);
+      assert.deepEqual(connection.crmSettings, {});
+      const crmSettings = { system_language: { value: 'ES', updated_at: '2026-05-01 10:00:00' }, work_times: [{ day_type: 'Monday', start_time: '09:00' }] };
+      const updated = await store.update(connection.id, connection.version, { crmSettings });
+      assert.deepEqual(updated.crmSettings, crmSettings);
+      assert.deepEqual((await store.findByClientId(connection.clientId))?.crmSettings, crmSettings);
+      const patched = await store.update(updated.id, updated.version, { state: 'active' });
+      assert.deepEqual(patched.crmSettings, crmSettings, 'a patch without crmSettings keeps them');
+      const { connection: again } = await store.saveConnect({ ...input, settings: { other: true } });
+      assert.deepEqual(again.crmSettings, crmSettings, 'a re-connect keeps them');
+      assert.deepEqual((await store.list())[0]?.crmSettings, crmSettings);
     }));
 
     it('ping resolves while the store is open', withStore(async (store) => {

@@ -22,6 +22,8 @@ export interface SettingsPageInput {
   /** Values to show in the settings form (the stored ones, or what the person just submitted). */
   readonly settingsValues: Readonly<Record<string, unknown>>;
   readonly notice?: SettingsNotice;
+  /** The module's own section (`settingsSection`), shown after the connection's facts. */
+  readonly moduleSection?: SafeHtml | string;
   /** Which form failed, and how. */
   readonly failure?: { readonly form: 'settings' | 'apiKey' | 'disconnect'; readonly failure: ConnectFailure };
   /** Rendered recent activity (a sparkline), shown under the connection's details when observability is on. */
@@ -58,6 +60,7 @@ ${connection.state === 'pending' && !settingsComplete(module, connection.setting
 <dt>${translate(locale, 'settings.apiVersion')}</dt><dd>${connection.apiVersion ?? '—'}</dd>
 </dl>
 <p><a href="${defaultRedirectAfterConnect(connection)}">${translate(locale, 'settings.openCrm')}</a></p>
+${input.moduleSection ? html`<section class="module-section" data-module-section>${input.moduleSection}</section>` : ''}
 ${input.recentActivity}
 ${settings.length > 0 ? html`<h2>${translate(locale, 'connect.settings')}</h2>
 ${alertFor('settings')}

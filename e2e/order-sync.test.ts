@@ -1,0 +1,90 @@
+/**
+ * The example module doing its job, in Chromium: connect order-sync from the Marketplace, create an order on the
+ * emulator's order page, open the module's settings from the CRM, press "Sync now", see the order listed.
+ * Screenshots go to test-results/order-sync/.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { startDevEnvironment, type DevEnvironment } from '../src/dev/dev-environment.js';
+import { launchChromium } from './browser.js';
+
+const SHOTS = join('test-results', 'order-sync');
+
+describe('order-sync in Chromium: Sync now lists an order made in the CRM', () => {
+  let dev: DevEnvironment;
+  let browser: Browser;
+  let dataDir: string;
+  const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+
+  before(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    dataDir = mkdtempSync(join(tmpdir(), 'rcmk-e2e-sync-'));
+    dev = await startDevEnvironment({ port: 0, emulatorPort: 0, dataDir, logLevel: 'silent' });
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    await dev?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('connect, create an order, Sync now, the order is listed', async () => {
+    const context = await browser.newContext({ locale: 'en-US' });
+    const page = await context.newPage();
+    try {
+      // Connect from the Marketplace.
+      await page.goto(dev.marketplaceUrl);
+      await page.locator(`article[data-integration-code="${dev.definition.integrationCode}"] a`, { hasText: 'Connect' }).click();
+      await page.waitForURL((url) => url.pathname === '/connect');
+      await page.fill('#apiKey', dev.apiKey);
+      await page.fill('#siteCode', 'main');
+      await page.click('button[type=submit]');
+      await page.waitForURL(`${dev.accountUrl}/admin/integration/list`);
+
+      // A person creates an order on the CRM's order page.
+      await page.goto(`${dev.accountUrl}/admin/orders`);
+      await page.fill('#number', 'E2E-1001');
+      await page.fill('#firstName', 'Lucía');
+      await page.fill('#lastName', 'Gómez');
+      await page.fill('#productName', 'Green tea');
+      await page.fill('#price', '12.5');
+      await page.fill('#quantity', '2');
+      await shot(page, '01-crm-new-order');
+      await page.click('#create-order');
+      await page.locator('[role=status]', { hasText: 'Order E2E-1001 created.' }).waitFor();
+      assert.match(await page.locator('#orders').innerText(), /E2E-1001/);
+      await shot(page, '02-crm-order-created');
+
+      // The module's settings, opened from the CRM: nothing synced yet.
+      await page.goto(`${dev.accountUrl}/admin/integration/list`);
+      await page.locator(`tr[data-code="${dev.definition.code}"] button`, { hasText: 'Open settings' }).click();
+      await page.waitForURL((url) => url.pathname === '/settings');
+      await page.locator('[data-no-synced-orders]').waitFor();
+      await shot(page, '03-module-settings-before-sync');
+
+      // Sync now: the module reads the history after its cursor and lists the order.
+      await page.click('#sync-now');
+      await page.waitForURL((url) => url.pathname === '/settings');
+      const table = page.locator('#synced-orders');
+      await table.waitFor();
+      const text = await table.innerText();
+      assert.match(text, /E2E-1001/);
+      assert.match(text, /Lucía Gómez/);
+      assert.match(text, /25/);
+      assert.match(await page.locator('[data-last-run]').innerText(), /1 new orders/);
+      await shot(page, '04-module-settings-after-sync');
+
+      // A second press reads nothing twice.
+      await page.click('#sync-now');
+      await page.waitForURL((url) => url.pathname === '/settings');
+      assert.equal(await page.locator('#synced-orders tbody tr').count(), 1);
+      assert.match(await page.locator('[data-last-run]').innerText(), /0 new orders/);
+    } finally {
+      await context.close();
+    }
+  });
+});
