@@ -150,7 +150,7 @@ export type {
 export { certifyModule, CertifyReason, failureReasons, formatReport, junitXml } from './certify/index.js';
 export type { CertifyCheck, CertifyOptions, CertifyReport } from './certify/index.js';
 
-// Callbacks from the CRM, own routes, the settings page's module section (docs/callbacks.md)
+// Callbacks from the CRM, own routes, the settings page's module section (docs/guide/callbacks.md)
 export { CallbackError, CallbackFile, defineCallback } from './callbacks/declaration.js';
 export type { CallbackContext, CallbackDeclaration, CallbacksInput, DeclaredCallback } from './callbacks/declaration.js';
 export { dispatchCallback, type CallbackAnswer, type DispatchOutcome } from './callbacks/dispatch.js';

@@ -110,7 +110,7 @@ export interface ModuleDefinitionInput<Shape extends z.ZodRawShape = z.ZodRawSha
   /** Offer the simple connection beside the connect form (docs/simple-connection.md). */
   readonly simpleConnection?: SimpleConnectionDefinition;
   /**
-   * Callbacks the CRM sends the module, by group and action name (docs/callbacks.md): each is served, and
+   * Callbacks the CRM sends the module, by group and action name (docs/guide/callbacks.md): each is served, and
    * registered in the `actions` of every registration. The `settings` callback is built in (`hooks.onCrmSettings`).
    */
   readonly callbacks?: CallbacksInput;

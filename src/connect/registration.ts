@@ -38,7 +38,7 @@ export function registrationPayload(
     ...(integrations ? { integrations: { ...integrations } } : {}),
     ...(module.availableCountries ? { availableCountries: [...module.availableCountries] } : {}),
   };
-  // Declared callbacks (the built-in `settings` included) join `activity` in `actions` (docs/callbacks.md).
+  // Declared callbacks (the built-in `settings` included) join `activity` in `actions` (docs/guide/callbacks.md).
   return placeCallbackActions(payload, module.callbacks, prefix) as IntegrationModuleEdit;
 }
 

@@ -160,7 +160,7 @@ async function pageRoutes(app: FastifyInstance, host: HostContext, options: Modu
   });
 
   await settingsRoutes(app, host);
-  // The module's own routes (docs/callbacks.md), with the form, CSRF and session of the pages.
+  // The module's own routes (docs/guide/callbacks.md), with the form, CSRF and session of the pages.
   await moduleOwnRoutes(app, host);
   if (host.simple) await simpleConnectionRoutes(app, host, host.simple);
 
