@@ -3,7 +3,11 @@
  * Chromium resolves `*.localhost` to loopback by itself, so pages of emulated accounts open directly.
  * @module
  */
-import { chromium, type Browser } from 'playwright-core';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startDevEnvironment, type DevEnvironment, type DevOptions } from '../src/dev/dev-environment.js';
 
 export const CHROMIUM_PATH = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 
@@ -20,4 +24,34 @@ export const CHROMIUM_ARGS: readonly string[] = Object.freeze([
 
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: [...CHROMIUM_ARGS] });
+}
+
+/** `dev` (the emulator and a module) with a Chromium beside it, and a folder for the test's screenshots. */
+export interface DevInChromium {
+  readonly dev: DevEnvironment;
+  readonly browser: Browser;
+  /** A full-page screenshot named `name`.png in the test's folder under test-results/. */
+  shot(page: Page, name: string): Promise<Buffer>;
+  close(): Promise<void>;
+}
+
+export async function startDevInChromium(shots: string, options: DevOptions = {}): Promise<DevInChromium> {
+  const folder = join('test-results', shots);
+  mkdirSync(folder, { recursive: true });
+  const dataDir = mkdtempSync(join(tmpdir(), `rcmk-e2e-${shots}-`));
+  const dev = await startDevEnvironment({ port: 0, emulatorPort: 0, dataDir, logLevel: 'silent', ...options });
+  const browser = await launchChromium().catch(async (error: unknown) => {
+    await dev.close();
+    throw error;
+  });
+  return {
+    dev,
+    browser,
+    shot: (page, name) => page.screenshot({ path: join(folder, `${name}.png`), fullPage: true }),
+    async close() {
+      await browser.close();
+      await dev.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 }

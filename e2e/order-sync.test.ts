@@ -4,35 +4,18 @@
  * Screenshots go to test-results/order-sync/.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { startDevEnvironment, type DevEnvironment } from '../src/dev/dev-environment.js';
-import { launchChromium } from './browser.js';
-
-const SHOTS = join('test-results', 'order-sync');
+import { startDevInChromium, type DevInChromium } from './browser.js';
 
 describe('order-sync in Chromium: Sync now lists an order made in the CRM', () => {
-  let dev: DevEnvironment;
-  let browser: Browser;
-  let dataDir: string;
-  const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-
+  let run: DevInChromium;
   before(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    dataDir = mkdtempSync(join(tmpdir(), 'rcmk-e2e-sync-'));
-    dev = await startDevEnvironment({ port: 0, emulatorPort: 0, dataDir, logLevel: 'silent' });
-    browser = await launchChromium();
+    run = await startDevInChromium('order-sync');
   });
-  after(async () => {
-    await browser?.close();
-    await dev?.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  after(() => run?.close());
 
   it('connect, create an order, Sync now, the order is listed', async () => {
+    const { dev, browser, shot } = run;
     const context = await browser.newContext({ locale: 'en-US' });
     const page = await context.newPage();
     try {

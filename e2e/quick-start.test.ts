@@ -4,32 +4,16 @@
  * active; switch it off there, Open settings, the module follows. Screenshots in test-results/quick-start/.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
-import { startDevEnvironment, type DevEnvironment } from '../src/dev/dev-environment.js';
-import { launchChromium } from './browser.js';
-
-const SHOTS = join('test-results', 'quick-start');
+import { startDevInChromium, type DevInChromium } from './browser.js';
 
 describe("the README's Quick start in Chromium", () => {
-  let dev: DevEnvironment;
-  let browser: Browser;
-  let dataDir: string;
-
+  let run: DevInChromium;
   before(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    dataDir = mkdtempSync(join(tmpdir(), 'rcmk-quick-start-'));
-    dev = await startDevEnvironment({ port: 0, emulatorPort: 0, dataDir, logLevel: 'silent' });
-    browser = await launchChromium();
+    run = await startDevInChromium('quick-start');
   });
-  after(async () => {
-    await browser?.close();
-    await dev?.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  after(() => run?.close());
 
   it('the README still says what this test does', () => {
     const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
@@ -37,24 +21,25 @@ describe("the README's Quick start in Chromium", () => {
   });
 
   it('paste the key, enter store code main, submit: the module is active; switched off, its settings follow', async () => {
+    const { dev, browser, shot } = run;
     const page = await browser.newPage({ locale: 'en-US' });
     await page.goto(dev.marketplaceUrl);
     await page.locator('article', { hasText: 'Order sync (demo)' }).locator('a', { hasText: 'Connect' }).click();
     await page.waitForURL((url) => url.pathname === '/connect');
     await page.fill('#apiKey', dev.apiKey);
     await page.fill('#siteCode', 'main');
-    await page.screenshot({ path: join(SHOTS, '01-form.png'), fullPage: true });
+    await shot(page, '01-form');
     await page.click('button[type=submit]');
     await page.waitForURL(`${dev.accountUrl}/admin/integration/list`);
     const row = page.locator(`tr[data-code="${dev.definition.code}"]`);
     assert.match(await row.innerText(), /active/i);
-    await page.screenshot({ path: join(SHOTS, '02-active.png'), fullPage: true });
+    await shot(page, '02-active');
     await row.locator('button', { hasText: /^Deactivate$/ }).click();
     await page.waitForLoadState();
     await page.locator(`tr[data-code="${dev.definition.code}"] button`, { hasText: 'Open settings' }).click();
     await page.waitForURL((url) => url.pathname === '/settings');
     assert.equal(await page.getAttribute('[data-state]', 'data-state'), 'inactive');
-    await page.screenshot({ path: join(SHOTS, '03-settings-inactive.png'), fullPage: true });
+    await shot(page, '03-settings-inactive');
     await page.close();
   });
 });

@@ -4,22 +4,15 @@
  * Russian and a wrong key. A screenshot per step goes to test-results/seed/.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { startDevEnvironment, type DevEnvironment } from '../src/dev/dev-environment.js';
-import { launchChromium } from './browser.js';
-
-const SHOTS = join('test-results', 'seed');
+import type { Page } from 'playwright-core';
+import type { DevEnvironment } from '../src/dev/dev-environment.js';
+import { startDevInChromium, type DevInChromium } from './browser.js';
 
 describe('the seed in Chromium: old connection method end to end', () => {
+  let run: DevInChromium;
   let dev: DevEnvironment;
-  let browser: Browser;
-  let dataDir: string;
-
-  const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  const shot = (page: Page, name: string) => run.shot(page, name);
 
   /** Steps 1–3: from the Marketplace card to the module's form. */
   async function openConnectForm(page: Page) {
@@ -37,20 +30,13 @@ describe('the seed in Chromium: old connection method end to end', () => {
   }
 
   before(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    dataDir = mkdtempSync(join(tmpdir(), 'rcmk-e2e-'));
-    dev = await startDevEnvironment({ port: 0, emulatorPort: 0, dataDir, logLevel: 'silent' });
-    browser = await launchChromium();
+    run = await startDevInChromium('seed');
+    dev = run.dev;
   });
-
-  after(async () => {
-    await browser?.close();
-    await dev?.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  after(() => run?.close());
 
   it('connects from the Marketplace, lands on the integration list, and follows activity changes', async () => {
-    const context = await browser.newContext({ locale: 'en-US' });
+    const context = await run.browser.newContext({ locale: 'en-US' });
     const page = await context.newPage();
     try {
       // Steps 1–2: the card in the Marketplace, Connect sends the browser to the module with ?account=.
@@ -94,7 +80,7 @@ describe('the seed in Chromium: old connection method end to end', () => {
   });
 
   it('a key lacking a right shows the rights message in Russian (Accept-Language: ru)', async () => {
-    const context = await browser.newContext({ locale: 'ru-RU', extraHTTPHeaders: { 'Accept-Language': 'ru-RU,ru;q=0.9' } });
+    const context = await run.browser.newContext({ locale: 'ru-RU', extraHTTPHeaders: { 'Accept-Language': 'ru-RU,ru;q=0.9' } });
     const page = await context.newPage();
     try {
       await openConnectForm(page);
@@ -112,7 +98,7 @@ describe('the seed in Chromium: old connection method end to end', () => {
   });
 
   it('a wrong key shows its message and keeps the other input, never the key', async () => {
-    const context = await browser.newContext({ locale: 'en-US' });
+    const context = await run.browser.newContext({ locale: 'en-US' });
     const page = await context.newPage();
     try {
       await openConnectForm(page);
