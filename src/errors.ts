@@ -30,6 +30,7 @@ export const ErrorCode = {
   ConnectionNotFound: 'RCMK_CONNECTION_NOT_FOUND',
   CsrfInvalid: 'RCMK_CSRF_INVALID',
   SessionMissing: 'RCMK_SESSION_MISSING',
+  RegistrationUnconfirmed: 'RCMK_REGISTRATION_UNCONFIRMED',
   // Simple connection
   TokenInvalid: 'RCMK_TOKEN_INVALID',
   RequestReplayed: 'RCMK_REQUEST_REPLAYED',

@@ -77,6 +77,11 @@ export const FaultInput = z
     contentType: z.string().min(1).optional(),
     delayMs: z.number().int().min(0).max(120_000).optional(),
     reset: z.boolean().optional(),
+    /**
+     * Let the call run, then replace its answer (`status`, `reset`, or only `delayMs` before answering): the CRM
+     * did the work but the module never hears of it, the lost answer a retried `edit` must survive.
+     */
+    after: z.boolean().optional(),
     times: z.number().int().min(1).optional(),
   })
   .refine((f) => f.status !== undefined || f.reset === true || (f.delayMs ?? 0) > 0, {

@@ -7,11 +7,12 @@ import { type Kysely, type MigrationProvider, type MigrationResultSet, Migrator,
 import { StoreUnavailableError } from '../errors.js';
 import * as m001 from './migrations/001_init.js';
 import * as m002 from './migrations/002_claims.js';
+import * as m003 from './migrations/003_staging.js';
 import { MIGRATION_LOCK_TABLE, MIGRATION_TABLE } from './schema.js';
 
 /** Every migration of the store, by name, in order. */
 export const storeMigrations: MigrationProvider = {
-  getMigrations: async () => ({ '001_init': m001, '002_claims': m002 }),
+  getMigrations: async () => ({ '001_init': m001, '002_claims': m002, '003_staging': m003 }),
 };
 
 async function migrator(db: Kysely<any>): Promise<Migrator> {

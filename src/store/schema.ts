@@ -33,6 +33,17 @@ export interface ConnectionsTable {
   created_at: string;
   updated_at: string;
   version: number;
+  /** Migration 003: first completion (ISO-8601); NULL until then. */
+  connected_at: string | null;
+  /** Migration 003: the staged registration (token, when, sealed key or NULL for "the live key", JSON texts). */
+  stage_id: string | null;
+  staged_at: string | null;
+  staged_api_key_sealed: string | null;
+  staged_settings: string | null;
+  staged_api_version: string | null;
+  staged_scopes: string | null;
+  /** Migration 003: sessions issued at or before this instant are refused. */
+  sessions_ended_at: string | null;
 }
 
 export interface ConnectionEventsTable {
