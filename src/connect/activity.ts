@@ -5,7 +5,6 @@
 import { type Activity, ActivityCallbackForm } from '../protocol/index.js';
 import type { Connection, ConnectionState, NewEvent } from '../store/types.js';
 import { type ConnectKit, findOwnByClientId } from './kit.js';
-import { settingsComplete } from './required-settings.js';
 import { stateFromActivity } from './state.js';
 import { updateConnection } from './update-connection.js';
 
@@ -29,7 +28,7 @@ export async function handleActivityCallback(kit: ConnectKit, form: unknown): Pr
   const previous: Activity = { active: connection.active, freeze: connection.freeze };
   const movedTo = await accountMove(kit, connection, systemUrl);
   const updated = await updateConnection(kit.store, connection, (current) => {
-    const change = activityChange(current, activity, kit);
+    const change = activityChange(current, activity);
     const move = movedTo && movedTo !== current.accountUrl ? movedTo : undefined;
     if (!change && !move) return undefined;
     const events: NewEvent[] = change ? [change.event] : [];
@@ -51,16 +50,18 @@ export async function handleActivityCallback(kit: ConnectKit, form: unknown): Pr
 }
 
 /** The state a connection takes from the CRM's flags, where the module's own knowledge does not override them. */
-function stateFor(connection: Connection, activity: Activity, kit: ConnectKit): ConnectionState {
-  // Switching a module on in the CRM does not supply the settings it requires: such a connection stays pending.
-  if (connection.state === 'pending' && !settingsComplete(kit.module, connection.settings)) return 'pending';
+function stateFor(connection: Connection, activity: Activity): ConnectionState {
+  // Only a completed registration takes a connection out of `pending` (the connect flow, a reconciliation, saving
+  // the settings a simple connection lacked): a callback proves the CRM holds the module, not that the module set
+  // itself up (onConnected) nor that it has the settings it requires. The flags are recorded all the same.
+  if (connection.state === 'pending') return 'pending';
   // Disconnected by the person stays so until the CRM switches the module on again.
   if (connection.state === 'disconnected' && !activity.active) return 'disconnected';
   return stateFromActivity(activity);
 }
 
-function activityChange(connection: Connection, activity: Activity, kit: ConnectKit) {
-  const state = stateFor(connection, activity, kit);
+function activityChange(connection: Connection, activity: Activity) {
+  const state = stateFor(connection, activity);
   if (connection.active === activity.active && connection.freeze === activity.freeze && connection.state === state)
     return undefined;
   const event: NewEvent = {

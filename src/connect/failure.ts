@@ -41,7 +41,7 @@ export function accountUrlReason(locale: Locale, reason: string): string {
   return key in messages.en ? translate(locale, key as MessageKey) : reason;
 }
 
-export function failureFromError(error: unknown, locale: Locale, logger: FlowLogger): ConnectFailure {
+export function failureFromError(error: unknown, locale: Locale, logger: FlowLogger, _secrets: readonly string[] = []): ConnectFailure {
   if (error instanceof ConnectStepError) {
     const custom = typeof error.params.message === 'string' ? error.params.message : undefined;
     return {

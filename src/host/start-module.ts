@@ -15,6 +15,7 @@ import { ConfigError } from '../errors.js';
 import { type Keyring, loadKeyring } from '../store/keyring.js';
 import { openConnectionStore } from '../store/open-connection-store.js';
 import type { Connection, ConnectionStore } from '../store/types.js';
+import { startReconciler } from '../connect/reconcile.js';
 import { moduleHost } from './plugin.js';
 import { redactingSerializers } from './security.js';
 
@@ -40,6 +41,12 @@ export interface StartModuleOptions {
   readonly redirectAfterConnect?: (connection: Connection) => string;
   /** Adds the developer's own routes and plugins before the server starts listening. */
   readonly configure?: (app: FastifyInstance) => void | Promise<void>;
+  /**
+   * The reconciler of registrations whose outcome is unknown (a lost `edit` answer nobody retried, a crash between
+   * `edit` and the write after it; docs/connect-flow.md): a pass soon after start and every `intervalMs`, over
+   * stages older than `olderThanMs`. `false` turns it off (run `reconcileStaged` yourself). Default: on, 60 s / 60 s.
+   */
+  readonly reconcile?: false | { readonly intervalMs?: number; readonly olderThanMs?: number; readonly firstAfterMs?: number };
   /** Fastify/pino logging: `false` for none; a `stream` receives the JSON lines instead of stdout. Default: `info`. */
   readonly logger?: boolean | { readonly level: string; readonly stream?: NodeJS.WritableStream };
 }
@@ -99,12 +106,14 @@ export async function startModule(options: StartModuleOptions): Promise<RunningM
     await app.listen({ port: options.port ?? 0, host: options.host ?? '127.0.0.1' });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : options.port;
+    const reconciler = options.reconcile === false ? undefined : startReconciler(kit, options.reconcile ?? {});
     return {
       app,
       url: `http://${options.host ?? '127.0.0.1'}:${port}`,
       store,
       kit,
       async close() {
+        await reconciler?.stop();
         await app.close();
         if (!options.transport) await kit.transport.close();
         if (!options.store) await store.close();
