@@ -26,7 +26,8 @@ import { crmSources, helmetOptions } from './security.js';
 import { settingsRoutes } from './settings-routes.js';
 import { createSimpleConnection, type SimpleConnection } from '../connect/simple-connection.js';
 import { simpleConnectionRoutes } from './simple-connection-routes.js';
-import { type Form, type Query, settingsFrom, text } from './form.js';
+import { settingsFrom, text } from './form.js';
+import { formOnly, readForm, readQuery, refuseRepeated, single } from './input.js';
 
 export interface ModuleHostOptions {
   readonly kit: ConnectKit;
@@ -98,8 +99,8 @@ export async function moduleHost(app: FastifyInstance, options: ModuleHostOption
   );
 
   // Step 3: the form, with the account pre-filled from `?account=` (PROTOCOL §10, §18).
-  app.get(paths.connect, async (request, reply) => {
-    const query = request.query as Query;
+  app.get(paths.connect, { preValidation: refuseRepeated }, async (request, reply) => {
+    const query = readQuery(request);
     const locale = host.locale(request);
     const token = reply.generateCsrf();
     return reply.type('text/html').send(
@@ -114,8 +115,8 @@ export async function moduleHost(app: FastifyInstance, options: ModuleHostOption
   });
 
   // Steps 4–6.
-  app.post(paths.connect, { preValidation: app.csrfProtection }, async (request, reply) => {
-    const form = (request.body ?? {}) as Form;
+  app.post(paths.connect, { onRequest: formOnly, preValidation: [refuseRepeated, app.csrfProtection] }, async (request, reply) => {
+    const form = readForm(request);
     const locale = host.locale(request);
     const settings = settingsFrom(form);
     const result = await connectAccount(kit, {
@@ -147,7 +148,7 @@ export async function moduleHost(app: FastifyInstance, options: ModuleHostOption
   if (host.simple) await simpleConnectionRoutes(app, host, host.simple);
 
   // The CRM's activity callback (PROTOCOL §11.1): server to server, identified by clientId only.
-  app.post(paths.activity, async (request, reply) => {
+  app.post(paths.activity, { preValidation: refuseRepeated }, async (request, reply) => {
     const outcome = await handleActivityCallback(kit, request.body ?? {});
     if (outcome.status === 200) request.log.info({ connectionId: outcome.connectionId }, 'activity callback applied');
     else request.log.warn({ status: outcome.status }, outcome.body.errorMsg);
@@ -175,10 +176,11 @@ function resolveHost(app: FastifyInstance, options: ModuleHostOptions): HostCont
   const prefix = app.prefix.replace(/\/+$/, '');
   const at = (path: string) => `${prefix}${path}`;
   const locale = (request: FastifyRequest): Locale => {
-    const query = request.query as Query | undefined;
-    const body = request.body as Form | undefined;
-    const explicit = query?.lang ?? (typeof body?.lang === 'string' ? body.lang : undefined);
-    return pickLocale(request.headers['accept-language'], explicit);
+    // Read before the edge may have run (the error handler): only a single string counts.
+    const query = request.query as Record<string, unknown> | undefined;
+    const body = request.body as Record<string, unknown> | undefined;
+    const explicit = single(query?.lang) ?? single(body?.lang);
+    return pickLocale(single(request.headers['accept-language']), explicit);
   };
   return Object.freeze({
     kit: options.kit,

@@ -11,7 +11,8 @@ import { errorMessage, type Locale } from '../i18n/index.js';
 import type { Connection } from '../store/types.js';
 import { messagePage } from './pages/layout.js';
 import { type SettingsNotice, type SettingsPageInput, settingsPage } from './pages/settings-page.js';
-import { type Form, type Query, settingsFrom, text } from './form.js';
+import { type Form, settingsFrom, text } from './form.js';
+import { formOnly, readForm, readQuery, refuseRepeated } from './input.js';
 import type { HostContext } from './plugin.js';
 import { findOwnById, findOwnByClientId } from '../connect/kit.js';
 import { endSession, enterSettings, readSession } from './session.js';
@@ -39,7 +40,7 @@ export async function settingsRoutes(app: FastifyInstance, host: HostContext): P
     const connection = await findOwnByClientId(kit, clientId);
     if (!connection) return fail(request, reply, 404, ErrorCode.ConnectionNotFound);
     request.log.info({ connectionId: connection.id }, 'settings opened from the CRM');
-    return enterSettings(reply, connection.id, { ...host.session, settingsPath: host.at(base) }, (request.query as Query).lang);
+    return enterSettings(reply, connection.id, { ...host.session, settingsPath: host.at(base) }, readQuery(request).lang);
   };
 
   /** The session's connection, or `undefined` after answering with the right page. */
@@ -82,7 +83,7 @@ export async function settingsRoutes(app: FastifyInstance, host: HostContext): P
       );
   };
 
-  app.post(base, async (request, reply) => {
+  app.post(base, { onRequest: formOnly, preValidation: refuseRepeated }, async (request, reply) => {
     // The CRM's own page posts here cross-site; another site posting its clientId would log the person into a
     // stranger's connection. A browser's Origin tells them apart ("null" and none are let through: privacy
     // settings may hide the CRM's origin, and the clientId is still required).
@@ -91,13 +92,13 @@ export async function settingsRoutes(app: FastifyInstance, host: HostContext): P
       request.log.warn({ origin }, 'settings opened from a site that is not a CRM account');
       return fail(request, reply, 403, ErrorCode.ConnectionNotFound);
     }
-    const clientId = text((request.body as Form | undefined)?.clientId) || ((request.query as Query).clientId ?? '');
+    const clientId = readForm(request).clientId || (readQuery(request).clientId ?? '');
     if (!clientId) return fail(request, reply, 400, ErrorCode.ConnectionNotFound);
     return openByClientId(request, reply, clientId);
   });
 
-  app.get(base, async (request, reply) => {
-    const query = request.query as Query;
+  app.get(base, { preValidation: refuseRepeated }, async (request, reply) => {
+    const query = readQuery(request);
     if (query.clientId) return openByClientId(request, reply, query.clientId);
     // The simple connection's landing: the CRM redirects here with a login ticket (docs/simple-connection.md).
     if (query.ticket !== undefined) return exchangeLoginTicket(host, request, reply, query.ticket);
@@ -114,10 +115,10 @@ export async function settingsRoutes(app: FastifyInstance, host: HostContext): P
     notice: SettingsNotice,
     change: (connection: Connection, body: Form, locale: Locale) => Promise<ManageResult>,
   ) =>
-    app.post(path, { preValidation: app.csrfProtection }, async (request, reply) => {
+    app.post(path, { onRequest: formOnly, preValidation: [refuseRepeated, app.csrfProtection] }, async (request, reply) => {
       const connection = await sessionConnection(request, reply);
       if (!connection) return reply;
-      const body = (request.body ?? {}) as Form;
+      const body: Form = { ...readForm(request) };
       const locale = host.locale(request);
       const result = await change(connection, body, locale);
       if (result.ok) return reply.redirect(`${host.at(base)}?notice=${notice}&lang=${locale}`, 303);

@@ -8,7 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SimpleConnection } from '../connect/simple-connection.js';
 import { ErrorCode } from '../errors.js';
 import { errorMessage } from '../i18n/index.js';
-import type { Query } from './form.js';
+import { readQuery, refuseRepeated } from './input.js';
 import { messagePage } from './pages/layout.js';
 import type { HostContext } from './plugin.js';
 import { endSession, enterSettings } from './session.js';
@@ -17,9 +17,9 @@ import { endSession, enterSettings } from './session.js';
 export async function simpleConnectionRoutes(app: FastifyInstance, host: HostContext, simple: SimpleConnection): Promise<void> {
   const { paths } = host.kit.module;
 
-  app.get(paths.simpleConfig, async (_request, reply) => reply.header('cache-control', 'no-store').send(simple.config()));
+  app.get(paths.simpleConfig, { preValidation: refuseRepeated }, async (_request, reply) => reply.header('cache-control', 'no-store').send(simple.config()));
 
-  app.post(paths.simpleRegister, async (request, reply) => {
+  app.post(paths.simpleRegister, { preValidation: refuseRepeated }, async (request, reply) => {
     const outcome = await simple.register(request.body ?? {}, host.locale(request));
     if (!outcome.ok) request.log.warn({ status: outcome.status, code: outcome.code }, 'simple connection refused');
     return reply.code(outcome.status).header('cache-control', 'no-store').send(outcome.body);
@@ -45,5 +45,5 @@ export async function exchangeLoginTicket(host: HostContext, request: FastifyReq
   }
   request.log.info({ connectionId: redemption.connection.id }, 'settings opened with a login ticket');
   const settingsPath = host.at(host.kit.module.paths.settings);
-  return enterSettings(reply, redemption.connection.id, { ...host.session, settingsPath }, (request.query as Query).lang);
+  return enterSettings(reply, redemption.connection.id, { ...host.session, settingsPath }, readQuery(request).lang);
 }

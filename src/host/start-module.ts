@@ -17,6 +17,7 @@ import { openConnectionStore } from '../store/open-connection-store.js';
 import type { Connection, ConnectionStore } from '../store/types.js';
 import { startReconciler } from '../connect/reconcile.js';
 import { moduleHost } from './plugin.js';
+import { bareClientError } from './input.js';
 import { redactingSerializers } from './security.js';
 
 export interface StartModuleOptions {
@@ -78,6 +79,8 @@ export async function startModule(options: StartModuleOptions): Promise<RunningM
           },
     // Behind a proxy the module sees the proxy's address; it does not use client IPs, so nothing to trust.
     trustProxy: false,
+    // A request line Node cannot parse gets a bodiless 400 (Fastify's default writes a body, even after a HEAD).
+    clientErrorHandler: bareClientError,
   });
   try {
     // Production refuses local account addresses whatever NODE_ENV says (STYLE R17: dev switches never ship).
