@@ -28,9 +28,9 @@ async function postActivity(fields: Record<string, string>) {
   return { status: response.statusCode, body: (await response.body.json()) as Record<string, unknown> };
 }
 
-/** Opens the settings page the way the CRM does: a top-level form POST carrying clientId. */
+/** Opens the settings page the way the CRM does: a top-level form POST carrying clientId, from the account's origin. */
 async function openSettings(client: FormClient) {
-  const opened = await client.post(`${h.module.url}/settings`, { clientId: connection.clientId });
+  const opened = await client.post(`${h.module.url}/settings`, { clientId: connection.clientId }, { origin: h.crmUrl });
   assert.equal(opened.status, 303);
   assert.equal(opened.location, '/settings');
   const page = await client.get(`${h.module.url}/settings`);

@@ -112,7 +112,8 @@ export async function disconnect(kit: ConnectKit, connection: Connection, locale
       const sent = await sendRegistration(kit, crm, registrationPayload(kit.module, current, { locale, active: false }));
       if (!sent.ok) return { ok: false, failure: failureFromError(sent.error, locale, kit.logger, [current.clientId]) } as const;
       const updated = await updateConnection(kit.store, current, () => ({
-        patch: { state: 'disconnected', active: false },
+        // Every settings-page session of the connection ends with it, in every browser.
+        patch: { state: 'disconnected', active: false, sessionsEndedAt: new Date() },
         events: [{ type: 'disconnected', details: {} }],
       }));
       try {

@@ -24,6 +24,10 @@ export function controlRoutes(app: FastifyInstance, ctx: EmulatorContext): void 
 
   app.post('/_emulator/accounts', async (request, reply) => reply.code(201).send(control.createAccount(request.body as never)));
 
+  app.post<Name>('/_emulator/accounts/:name/rename', async (request) =>
+    control.renameAccount(request.params.name, (request.body as { name?: unknown } | undefined)?.name as never),
+  );
+
   app.post<Name>('/_emulator/accounts/:name/api-keys', async (request, reply) =>
     reply.code(201).send(control.createApiKey(request.params.name, request.body as never)),
   );

@@ -24,6 +24,11 @@ export const CreateAccountInput = z.object({
 });
 export type CreateAccountInput = z.input<typeof CreateAccountInput>;
 
+/** `renameAccount`: the account's new name, a DNS label like the first. */
+export const RenameAccountInput = z.object({
+  name: z.string().regex(ACCOUNT_NAME_PATTERN, 'lowercase letters, digits and "-" (a DNS label)'),
+});
+
 export const CreateApiKeyInput = z.object({
   scopes: z.array(z.string().refine((s) => KNOWN_SCOPES.includes(s), 'unknown scope')).optional(),
   credentials: z.array(z.string().startsWith('/api/', 'a path starting with /api/')).optional(),

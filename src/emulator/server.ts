@@ -91,7 +91,7 @@ export function buildEmulatorApp(options: ResolvedEmulatorOptions, accountUrl: (
       reply.code(404).send({ error: { code: ErrorCode.EmulatorNotFound, message: 'The bare host serves only /_emulator/*' } });
       return;
     }
-    const account = kind.type === 'account' ? state.accounts.get(kind.name) : undefined;
+    const account = kind.type === 'account' ? state.accountNamed(kind.name) : undefined;
     if (account === undefined) {
       // Any host without an account answers like a CRM host that does not exist (PROTOCOL §2.5).
       reply.code(405).type('text/html').send(NO_ACCOUNT_HTML);

@@ -28,6 +28,7 @@ import { createSimpleConnection, type SimpleConnection } from '../connect/simple
 import { simpleConnectionRoutes } from './simple-connection-routes.js';
 import { settingsFrom, text } from './form.js';
 import { formOnly, readForm, readQuery, refuseRepeated, single } from './input.js';
+import { csrfCookieName, sessionCookieName, type SessionOptions } from './session.js';
 
 export interface ModuleHostOptions {
   readonly kit: ConnectKit;
@@ -55,7 +56,7 @@ const JSON_ERRORS: Readonly<Record<number, string>> = {
 export interface HostContext {
   readonly kit: ConnectKit;
   readonly at: (path: string) => string;
-  readonly session: { readonly path: string; readonly secure: boolean; readonly ttlSeconds: number };
+  readonly session: SessionOptions;
   readonly page: (request: FastifyRequest, locale: Locale) => PageContext;
   readonly locale: (request: FastifyRequest) => Locale;
   /** The simple connection, when the module has its secret (docs/simple-connection.md). */
@@ -72,6 +73,7 @@ export async function moduleHost(app: FastifyInstance, options: ModuleHostOption
   await app.register(helmet, helmetOptions(crmSources(kit.accountUrlPolicy)));
   await app.register(csrf, {
     sessionPlugin: '@fastify/cookie',
+    cookieKey: csrfCookieName(kit.module.code),
     cookieOpts: { signed: true, httpOnly: true, sameSite: 'lax', secure: host.session.secure, path: host.session.path },
   });
 
@@ -191,6 +193,7 @@ function resolveHost(app: FastifyInstance, options: ModuleHostOptions): HostCont
       path: prefix || '/',
       secure: options.secureCookies ?? options.kit.module.baseUrl.startsWith('https://'),
       ttlSeconds: options.sessionTtlSeconds ?? 12 * 60 * 60,
+      cookie: sessionCookieName(options.kit.module.code),
     },
     locale,
     page: (request: FastifyRequest, pageLocale: Locale): PageContext => {

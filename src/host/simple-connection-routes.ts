@@ -8,10 +8,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SimpleConnection } from '../connect/simple-connection.js';
 import { ErrorCode } from '../errors.js';
 import { errorMessage } from '../i18n/index.js';
-import { readQuery, refuseRepeated } from './input.js';
+import { refuseRepeated } from './input.js';
 import { messagePage } from './pages/layout.js';
 import type { HostContext } from './plugin.js';
-import { endSession, enterSettings } from './session.js';
+import { endSession } from './session.js';
+import type { Connection } from '../store/types.js';
 
 /** Registers `GET paths.simpleConfig` and `POST paths.simpleRegister`. No CSRF: the CRM calls them, not a browser. */
 export async function simpleConnectionRoutes(app: FastifyInstance, host: HostContext, simple: SimpleConnection): Promise<void> {
@@ -27,23 +28,24 @@ export async function simpleConnectionRoutes(app: FastifyInstance, host: HostCon
 }
 
 /**
- * `GET settings?ticket=…`: a valid, unexpired, unused ticket becomes the session cookie, then a redirect to the
- * clean settings URL, so the ticket leaves the address bar at once. Anything else: the localized "session
- * missing" page (401), the same for every reason so the page tells an attacker nothing.
+ * `GET settings?ticket=…`: a valid, unexpired, unused ticket is claimed and its connection returned; the caller
+ * shows the confirmation page (no GET opens a session), whose button opens the session. Anything else: the
+ * localized "session missing" page (401), the same for every reason so the page tells an attacker nothing, and
+ * `undefined`.
  */
-export async function exchangeLoginTicket(host: HostContext, request: FastifyRequest, reply: FastifyReply, ticket: string) {
+export async function redeemLoginTicket(host: HostContext, request: FastifyRequest, reply: FastifyReply, ticket: string): Promise<Connection | undefined> {
   const redemption = host.simple ? await host.simple.redeemTicket(ticket) : ({ ok: false, reason: 'malformed' } as const);
   if (!redemption.ok) {
     request.log.warn({ reason: redemption.reason }, 'settings: login ticket refused');
     endSession(reply, host.session);
     const locale = host.locale(request);
-    return reply
+    await reply
       .code(401)
       .type('text/html')
       .header('cache-control', 'no-store')
       .send(messagePage(host.page(request, locale), errorMessage(locale, ErrorCode.SessionMissing)));
+    return undefined;
   }
-  request.log.info({ connectionId: redemption.connection.id }, 'settings opened with a login ticket');
-  const settingsPath = host.at(host.kit.module.paths.settings);
-  return enterSettings(reply, redemption.connection.id, { ...host.session, settingsPath }, readQuery(request).lang);
+  request.log.info({ connectionId: redemption.connection.id }, 'settings: login ticket redeemed; asking to confirm');
+  return redemption.connection;
 }
