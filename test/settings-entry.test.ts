@@ -49,7 +49,7 @@ describe('settings entry: login CSRF', () => {
   });
 
   it('a POST with Origin null or without Origin gets the confirmation page; its button opens the session', async () => {
-    for (const headers of [{ origin: 'null' }, {}]) {
+    for (const headers of [{ origin: 'null' }, {}] as Record<string, string>[]) {
       const client = new FormClient();
       const page = await entry(client, headers);
       assert.equal(page.status, 200, JSON.stringify(headers));

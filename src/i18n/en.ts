@@ -69,6 +69,7 @@ export const en = {
   'settings.events': 'Recent events',
   'settings.noEvents': 'No events yet.',
   'settings.incomplete': 'Almost done: fill in the settings below and save them to switch the module on in your CRM.',
+  'settings.accountClaim': 'The CRM reported a new address for this account, {to}, but the account at {account} did not confirm it, so the module keeps working with {account}. If your account has moved, the module follows as soon as the CRM at {account} reports the new address.',
   'entry.title': 'Open the settings of {account}?',
   'entry.help': 'You came here from a page that is not your CRM. Open the settings of {module} only if {account} is the CRM account you work in; otherwise close this page.',
   'entry.open': 'Open the settings',

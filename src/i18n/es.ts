@@ -66,6 +66,7 @@ export const es: Messages = {
   'settings.events': 'Eventos recientes',
   'settings.noEvents': 'Aún no hay eventos.',
   'settings.incomplete': 'Casi listo: complete la configuración de abajo y guárdela para activar el módulo en su CRM.',
+  'settings.accountClaim': 'El CRM informó una nueva dirección para esta cuenta, {to}, pero la cuenta en {account} no la confirmó, así que el módulo sigue trabajando con {account}. Si su cuenta se ha mudado, el módulo la seguirá en cuanto el CRM en {account} informe la nueva dirección.',
   'entry.title': '¿Abrir la configuración de {account}?',
   'entry.help': 'Llegó aquí desde una página que no es su CRM. Abra la configuración de {module} solo si {account} es la cuenta de CRM en la que trabaja; si no, cierre esta página.',
   'entry.open': 'Abrir la configuración',
