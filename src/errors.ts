@@ -31,6 +31,7 @@ export const ErrorCode = {
   CsrfInvalid: 'RCMK_CSRF_INVALID',
   SessionMissing: 'RCMK_SESSION_MISSING',
   RegistrationUnconfirmed: 'RCMK_REGISTRATION_UNCONFIRMED',
+  TooManyAttempts: 'RCMK_TOO_MANY_ATTEMPTS',
   // Simple connection
   TokenInvalid: 'RCMK_TOKEN_INVALID',
   RequestReplayed: 'RCMK_REQUEST_REPLAYED',

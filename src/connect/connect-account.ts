@@ -49,6 +49,8 @@ export async function connectAccount(kit: ConnectKit, request: ConnectRequest): 
     apiKey,
     settings: request.settings,
     locale: request.locale,
+    // Anyone may submit the form: its CRM calls use only a share of the account's budget.
+    unauthenticated: true,
   });
   if (!result.ok) return result;
   // Step 6: back to the account.
@@ -64,6 +66,8 @@ export interface EstablishRequest {
    */
   readonly settings: Readonly<Record<string, unknown>> | undefined;
   readonly locale: Locale;
+  /** Work on behalf of someone not yet authenticated (the connect form): see `ConnectKit.openCrm`. */
+  readonly unauthenticated?: boolean;
 }
 
 export type EstablishResult =
@@ -79,7 +83,7 @@ export async function establishConnection(kit: ConnectKit, request: EstablishReq
   let crm: CrmClient;
   let checked: { apiVersion: string; scopes: readonly string[]; settings: Readonly<Record<string, unknown>> };
   try {
-    crm = kit.openCrm(request.accountUrl, request.apiKey);
+    crm = kit.openCrm(request.accountUrl, request.apiKey, { unauthenticated: request.unauthenticated === true });
     // Step 4.1: the key opens the API and the version the module needs is there.
     const apiVersion = await checkApiVersion(crm, module.apiVersion);
     // Step 4.2: the key has the rights the module needs.

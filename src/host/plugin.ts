@@ -29,6 +29,7 @@ import { simpleConnectionRoutes } from './simple-connection-routes.js';
 import { settingsFrom, text } from './form.js';
 import { formOnly, readForm, readQuery, refuseRepeated, single } from './input.js';
 import { csrfCookieName, sessionCookieName, type SessionOptions } from './session.js';
+import { submitThrottle, type SubmitThrottleOptions } from './throttle.js';
 
 export interface ModuleHostOptions {
   readonly kit: ConnectKit;
@@ -40,6 +41,8 @@ export interface ModuleHostOptions {
   readonly sessionTtlSeconds?: number;
   /** Largest accepted form body. Default 64 KiB. */
   readonly bodyLimit?: number;
+  /** Limits on connect-form submits, checked before any CRM call (`src/host/throttle.ts`). */
+  readonly throttle?: SubmitThrottleOptions;
 }
 
 const ASSET_CSS_PATH = '/assets/module.css';
@@ -48,6 +51,7 @@ const ASSET_CSS_PATH = '/assets/module.css';
 const JSON_ERRORS: Readonly<Record<number, string>> = {
   400: 'Malformed request',
   413: 'Request body is too large',
+  429: 'Too many requests',
   415: 'Unsupported content type: send application/x-www-form-urlencoded',
 };
 
@@ -92,9 +96,12 @@ export async function moduleHost(app: FastifyInstance, options: ModuleHostOption
     if (jsonRoutes.has(request.routeOptions.url ?? '')) {
       return reply.code(status).send({ success: false, errorMsg: JSON_ERRORS[status] ?? 'Internal error' });
     }
-    const code = status === 413 || status === 415 || status === 400 ? ErrorCode.FormInvalid : ErrorCode.Internal;
+    const code =
+      status === 429 ? ErrorCode.TooManyAttempts : status === 413 || status === 415 || status === 400 ? ErrorCode.FormInvalid : ErrorCode.Internal;
     return reply.code(status).type('text/html').send(messagePage(host.page(request, locale), errorMessage(locale, code)));
   });
+
+  const throttled = await submitThrottle(app, kit, options.throttle);
 
   app.get(ASSET_CSS_PATH, async (_request, reply) =>
     reply.type('text/css').header('cache-control', 'public, max-age=3600').send(MODULE_CSS),
@@ -117,7 +124,7 @@ export async function moduleHost(app: FastifyInstance, options: ModuleHostOption
   });
 
   // Steps 4–6.
-  app.post(paths.connect, { onRequest: formOnly, preValidation: [refuseRepeated, app.csrfProtection] }, async (request, reply) => {
+  app.post(paths.connect, { onRequest: formOnly, preValidation: [refuseRepeated, app.csrfProtection], preHandler: throttled }, async (request, reply) => {
     const form = readForm(request);
     const locale = host.locale(request);
     const settings = settingsFrom(form);

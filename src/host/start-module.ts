@@ -18,6 +18,8 @@ import type { Connection, ConnectionStore } from '../store/types.js';
 import { startReconciler } from '../connect/reconcile.js';
 import { moduleHost } from './plugin.js';
 import { bareClientError } from './input.js';
+import type { SubmitThrottleOptions } from './throttle.js';
+import type { RateLimit } from '../crm/rate-limiter.js';
 import { redactingSerializers } from './security.js';
 
 export interface StartModuleOptions {
@@ -40,6 +42,15 @@ export interface StartModuleOptions {
   /** Signs cookies. Default: derived from the keyring, so there is one secret less to configure. */
   readonly cookieSecret?: string | readonly string[];
   readonly redirectAfterConnect?: (connection: Connection) => string;
+  /** Limits on connect-form submits per client address and per account (`src/host/throttle.ts`). */
+  readonly throttle?: SubmitThrottleOptions;
+  /** The share of an account's CRM budget the connect form may use (`ConnectKitOptions.unauthenticatedShare`). */
+  readonly unauthenticatedShare?: RateLimit | false;
+  /**
+   * Fastify's `trustProxy`: set it behind a reverse proxy so the per-client throttle sees clients, not the proxy
+   * (e.g. `true`, a hop count, or the proxy's addresses). Default false.
+   */
+  readonly trustProxy?: boolean | number | string | readonly string[];
   /** Adds the developer's own routes and plugins before the server starts listening. */
   readonly configure?: (app: FastifyInstance) => void | Promise<void>;
   /**
@@ -77,8 +88,9 @@ export async function startModule(options: StartModuleOptions): Promise<RunningM
             serializers: redactingSerializers,
             ...(logger !== true && logger.stream ? { stream: logger.stream } : {}),
           },
-    // Behind a proxy the module sees the proxy's address; it does not use client IPs, so nothing to trust.
-    trustProxy: false,
+    // Behind a proxy the module sees the proxy's address unless told to trust it (the connect form's per-client
+    // throttle is the one user of client addresses).
+    trustProxy: (options.trustProxy ?? false) as boolean,
     // A request line Node cannot parse gets a bodiless 400 (Fastify's default writes a body, even after a HEAD).
     clientErrorHandler: bareClientError,
   });
@@ -97,6 +109,7 @@ export async function startModule(options: StartModuleOptions): Promise<RunningM
       transport: options.transport ?? createCrmTransport({ accountUrlPolicy: policy, logger: app.log as unknown as CrmLogger }),
       ...(options.retry ? { retry: options.retry } : {}),
       ...(options.redirectAfterConnect ? { redirectAfterConnect: options.redirectAfterConnect } : {}),
+      ...(options.unauthenticatedShare !== undefined ? { unauthenticatedShare: options.unauthenticatedShare } : {}),
       logger: app.log as unknown as FlowLogger,
     });
     const prefix = new URL(options.module.baseUrl).pathname.replace(/\/+$/, '');
@@ -104,6 +117,7 @@ export async function startModule(options: StartModuleOptions): Promise<RunningM
       prefix,
       kit,
       cookieSecret: options.cookieSecret ?? cookieSecretsFrom(keyring as Keyring),
+      ...(options.throttle ? { throttle: options.throttle } : {}),
     });
     await options.configure?.(app);
     await app.listen({ port: options.port ?? 0, host: options.host ?? '127.0.0.1' });

@@ -27,6 +27,7 @@ export const en = {
   'error.RCMK_CSRF_INVALID': 'The form has expired. Reload the page and submit it again.',
   'error.RCMK_SESSION_MISSING': 'Your session has expired. Open the module again from your CRM’s integration list.',
   'error.RCMK_REGISTRATION_UNCONFIRMED': 'The CRM did not confirm the registration, and the module could not check whether it was saved. Try again in a few minutes: connecting again is safe.',
+  'error.RCMK_TOO_MANY_ATTEMPTS': 'Too many connection attempts from here or for this account. Wait a minute and try again.',
   'error.RCMK_TOKEN_INVALID': 'The connection request could not be verified. Try connecting again from the Marketplace.',
   'error.RCMK_REQUEST_REPLAYED': 'This connection request was already used. Start the connection again from the Marketplace.',
   'error.RCMK_STORE_CONFLICT': 'The connection was changed at the same time by another request. Reload the page and try again.',

@@ -24,6 +24,7 @@ export const es: Messages = {
   'error.RCMK_CSRF_INVALID': 'El formulario ha caducado. Recargue la página y envíelo de nuevo.',
   'error.RCMK_SESSION_MISSING': 'Su sesión ha caducado. Abra el módulo de nuevo desde la lista de integraciones de su CRM.',
   'error.RCMK_REGISTRATION_UNCONFIRMED': 'El CRM no confirmó el registro y el módulo no pudo comprobar si se guardó. Inténtelo de nuevo en unos minutos: volver a conectar es seguro.',
+  'error.RCMK_TOO_MANY_ATTEMPTS': 'Demasiados intentos de conexión desde aquí o para esta cuenta. Espere un minuto e inténtelo de nuevo.',
   'error.RCMK_TOKEN_INVALID': 'No se pudo verificar la solicitud de conexión. Vuelva a conectar el módulo desde el Marketplace.',
   'error.RCMK_REQUEST_REPLAYED': 'Esta solicitud de conexión ya se utilizó. Inicie la conexión de nuevo desde el Marketplace.',
   'error.RCMK_STORE_CONFLICT': 'Otra solicitud modificó la conexión al mismo tiempo. Recargue la página e inténtelo de nuevo.',

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { defineModule, type ModuleDefinitionInput } from '../../src/connect/module-definition.js';
 import { rapidRetriesForTests } from '../../src/crm/retry.js';
 import { startEmulator, type EmulatorHandle } from '../../src/emulator/index.js';
-import { startModule, type RunningModule } from '../../src/host/start-module.js';
+import { startModule, type RunningModule, type StartModuleOptions } from '../../src/host/start-module.js';
 import { generateKeyEntry } from '../../src/store/keyring.js';
 import { openConnectionStore } from '../../src/store/open-connection-store.js';
 import { FormClient } from './form-client.js';
@@ -45,6 +45,8 @@ export interface Harness {
 export interface HarnessOptions {
   /** Receives the module's JSON log lines (level debug); default: no logging. */
   readonly logStream?: NodeJS.WritableStream;
+  /** More options for `startModule` (throttle, timeouts…). */
+  readonly start?: Partial<StartModuleOptions>;
 }
 
 export async function startHarness(overrides: TestModuleInput = {}, options: HarnessOptions = {}): Promise<Harness> {
@@ -80,6 +82,10 @@ export async function startHarness(overrides: TestModuleInput = {}, options: Har
     cookieSecret: 'a-test-cookie-secret-of-32-characters!',
     retry: rapidRetriesForTests,
     logger: options.logStream ? { level: 'debug', stream: options.logStream } : false,
+    // Every test client is 127.0.0.1 and files connect one account many times: no submit throttle unless a test
+    // asks for one (test/throttle.test.ts covers it).
+    throttle: { perClient: false, perAccount: false },
+    ...options.start,
   });
   return {
     emulator,
