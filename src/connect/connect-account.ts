@@ -83,11 +83,15 @@ export async function establishConnection(kit: ConnectKit, request: EstablishReq
   let crm: CrmClient;
   let checked: { apiVersion: string; scopes: readonly string[]; settings: Readonly<Record<string, unknown>> };
   try {
-    crm = kit.openCrm(request.accountUrl, request.apiKey, { unauthenticated: request.unauthenticated === true });
+    // Until the key has proven itself, the calls of an unauthenticated submit use only a share of the account's
+    // budget (a junk key fails here, at its first call); a key that opens the API with the rights the module needs
+    // is the account's own, and the rest of the work is the account's connection's.
+    const probe = kit.openCrm(request.accountUrl, request.apiKey, { unauthenticated: request.unauthenticated === true });
     // Step 4.1: the key opens the API and the version the module needs is there.
-    const apiVersion = await checkApiVersion(crm, module.apiVersion);
+    const apiVersion = await checkApiVersion(probe, module.apiVersion);
     // Step 4.2: the key has the rights the module needs.
-    const credentials = await checkRights(crm, module);
+    const credentials = await checkRights(probe, module);
+    crm = request.unauthenticated === true ? kit.openCrm(request.accountUrl, request.apiKey) : probe;
     // Step 4.3: the module's own settings (unless deferred).
     const settings =
       request.settings === undefined
@@ -95,7 +99,7 @@ export async function establishConnection(kit: ConnectKit, request: EstablishReq
         : await checkModuleSettings(kit, crm, credentials, { settings: request.settings, locale: request.locale });
     checked = { apiVersion, scopes: credentials.scopes, settings };
   } catch (error) {
-    return { ok: false, failure: failureFromError(error, request.locale, kit.logger) };
+    return { ok: false, failure: failureFromError(error, request.locale, kit.logger, [request.apiKey]) };
   }
   // Step 5, one attempt per account at a time (account-lock.ts).
   return registrationLock(store).run(accountKey(module.code, request.accountUrl), () => register(kit, crm, request, checked));
@@ -138,7 +142,7 @@ async function register(
     const payload = registrationPayload(module, { clientId: staged.clientId, settings: checked.settings }, { locale: request.locale, active: complete });
     const sent = await sendRegistration(kit, crm, payload);
     if (!sent.ok) {
-      const failure = failureFromError(sent.error, request.locale, kit.logger, [staged.clientId]);
+      const failure = failureFromError(sent.error, request.locale, kit.logger, [staged.clientId, request.apiKey]);
       if (sent.unconfirmed) await recordUnconfirmed(kit, staged, failure.code);
       else await dropStage(kit, staged, stageId, failure.code);
       return { ok: false, failure };
@@ -148,7 +152,7 @@ async function register(
     kit.logger.info({ connectionId: registered.id, created: first, complete, readBack: sent.readBack }, 'account connected');
     return { ok: true, connection: registered, created: first };
   } catch (error) {
-    return { ok: false, failure: failureFromError(error, request.locale, kit.logger, staged ? [staged.clientId] : []) };
+    return { ok: false, failure: failureFromError(error, request.locale, kit.logger, staged ? [staged.clientId, request.apiKey] : [request.apiKey]) };
   }
 }
 

@@ -28,14 +28,14 @@ export interface ConnectKitOptions {
   readonly logger?: FlowLogger;
   /**
    * The most of an account's CRM budget that unauthenticated work (the connect form's checks and registration)
-   * may use; the rest stays for the account's connection. Default 3 requests per second of the CRM's 10 (PROTOCOL
+   * may use; the rest stays for the account's connection. Default 5 requests per second of the CRM's 10 (PROTOCOL
    * §18); `false` for no share (everything in one queue).
    */
   readonly unauthenticatedShare?: RateLimit | false;
 }
 
 /** The default {@link ConnectKitOptions.unauthenticatedShare}. */
-export const UNAUTHENTICATED_SHARE: RateLimit = Object.freeze({ limit: 3, windowMs: 1000 });
+export const UNAUTHENTICATED_SHARE: RateLimit = Object.freeze({ limit: 5, windowMs: 1000 });
 
 /**
  * A transport whose requests first wait for a permit of their own budget per account (`share`), then go through

@@ -42,6 +42,17 @@ export interface StartModuleOptions {
   /** Signs cookies. Default: derived from the keyring, so there is one secret less to configure. */
   readonly cookieSecret?: string | readonly string[];
   readonly redirectAfterConnect?: (connection: Connection) => string;
+  /**
+   * How long a client may take, so a slow one cannot hold connections (defaults in {@link DEFAULT_TIMEOUTS}):
+   * `requestMs` to send the whole request (headers and body), `headersMs` to send the headers, `keepAliveMs` an
+   * idle keep-alive connection is kept, `idleMs` a socket may be silent mid-request.
+   */
+  readonly timeouts?: Partial<ServerTimeouts>;
+  /**
+   * Production refuses requests whose `Host` is not the module's own (the host of `baseUrl`) with 421, except the
+   * health check. Other host names (`host:port` as sent) that are the module too.
+   */
+  readonly allowedHosts?: readonly string[];
   /** Limits on connect-form submits per client address and per account (`src/host/throttle.ts`). */
   readonly throttle?: SubmitThrottleOptions;
   /** The share of an account's CRM budget the connect form may use (`ConnectKitOptions.unauthenticatedShare`). */
@@ -63,6 +74,16 @@ export interface StartModuleOptions {
   readonly logger?: boolean | { readonly level: string; readonly stream?: NodeJS.WritableStream };
 }
 
+export interface ServerTimeouts {
+  readonly requestMs: number;
+  readonly headersMs: number;
+  readonly keepAliveMs: number;
+  readonly idleMs: number;
+}
+
+/** Whole request 30 s, headers 10 s, idle keep-alive 5 s, a silent socket 30 s. */
+export const DEFAULT_TIMEOUTS: ServerTimeouts = Object.freeze({ requestMs: 30_000, headersMs: 10_000, keepAliveMs: 5_000, idleMs: 30_000 });
+
 export interface RunningModule {
   readonly app: FastifyInstance;
   /** Where the server listens, e.g. `http://127.0.0.1:7800`. */
@@ -79,7 +100,16 @@ export async function startModule(options: StartModuleOptions): Promise<RunningM
     options.store ??
     (await openConnectionStore({ keyring: keyring as Keyring, databaseUrl: options.databaseUrl, dataDir: options.dataDir }));
   const logger = options.logger ?? { level: 'info' };
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   const app = Fastify({
+    requestTimeout: timeouts.requestMs,
+    keepAliveTimeout: timeouts.keepAliveMs,
+    connectionTimeout: timeouts.idleMs,
+    // Node checks request and header deadlines on this interval (default 30 s, which would let them overrun).
+    http: {
+      headersTimeout: Math.min(timeouts.headersMs, timeouts.requestMs),
+      connectionsCheckingInterval: Math.max(100, Math.min(5_000, Math.floor(Math.min(timeouts.headersMs, timeouts.requestMs) / 4))),
+    },
     logger:
       logger === false
         ? false
@@ -113,6 +143,7 @@ export async function startModule(options: StartModuleOptions): Promise<RunningM
       logger: app.log as unknown as FlowLogger,
     });
     const prefix = new URL(options.module.baseUrl).pathname.replace(/\/+$/, '');
+    if (production) refuseForeignHosts(app, options.module, options.allowedHosts ?? []);
     await app.register(moduleHost, {
       prefix,
       kit,
@@ -141,6 +172,23 @@ export async function startModule(options: StartModuleOptions): Promise<RunningM
     if (!options.store) await store.close();
     throw error;
   }
+}
+
+/**
+ * 421 for a request whose `Host` is not the module's (DNS rebinding, a proxy sending another site's traffic, a
+ * crafted Host that ends up in a redirect). The health check answers whatever the Host: load balancers probe by
+ * address.
+ */
+function refuseForeignHosts(app: FastifyInstance, module: AnyModuleDefinition, extra: readonly string[]): void {
+  const base = new URL(module.baseUrl);
+  const allowed = new Set([base.host, ...extra].map((host) => host.toLowerCase()));
+  const health = `${base.pathname.replace(/\/+$/, '')}${module.paths.health}`;
+  app.addHook('onRequest', async (request, reply) => {
+    const host = (request.headers.host ?? '').toLowerCase();
+    if (allowed.has(host) || request.url === health || request.url.startsWith(`${health}?`)) return;
+    request.log.warn({ host: host.slice(0, 100) }, 'request for another host refused');
+    return reply.code(421).type('text/plain; charset=utf-8').send('Misdirected request');
+  });
 }
 
 /** One cookie secret per keyring key, newest first: the newest signs, older ones still verify after rotation. */
