@@ -209,4 +209,44 @@ describe('faults on edit: the store and the CRM agree afterwards', () => {
     assert.equal(registered(lost), undefined);
     assert.deepEqual(await reconcileStaged(kit, { olderThanMs: 0 }), { none: 0, committed: 0, dropped: 0, unknown: 0, superseded: 0 });
   });
+
+  it('a first connection keeps its stage until onConnected returned: a process that died in between is completed by the reconciler', async () => {
+    const { commitStage, reconcileStaged } = await import('../src/connect/reconcile.js');
+    const { registrationPayload } = await import('../src/connect/registration.js');
+    const kit = h.module.kit;
+    const account = newAccount();
+    const { connection } = await kit.store.stageConnect(
+      { moduleCode: 'acme-sync', accountUrl: account.url, apiKey: account.apiKey, settings: { siteCode: 'main', syncOrders: true, currency: 'RUB' }, apiVersion: '5.0', scopes: [], newClientId: kit.newClientId() },
+      'dies-before-the-hook',
+    );
+    const crm = kit.openCrm(account.url as never, account.apiKey);
+    await crm.editIntegrationModule(registrationPayload(kit.module, { clientId: connection.clientId, settings: connection.staged?.settings ?? {} }, { locale: 'en', active: true }));
+    const committed = await commitStage(kit, connection, 'dies-before-the-hook', { complete: true, activity: undefined, active: true });
+    // The process dies here: committed, the hook not run.
+    assert.equal(committed.state, 'pending');
+    assert.equal(committed.staged?.id, 'dies-before-the-hook', 'the stage says the connection is not complete yet');
+    assert.equal(createdRuns(connection.id), 0);
+    const counts = await reconcileStaged(kit, { olderThanMs: 0, now: () => new Date(Date.now() + 10) });
+    assert.equal(counts.committed, 1);
+    const done = await stored(account);
+    assert.equal(done?.state, 'active');
+    assert.equal(done?.staged, null);
+    assert.ok(done?.connectedAt);
+    assert.equal(createdRuns(connection.id), 1);
+  });
+
+  it('no answer at all to edit (a reset before the CRM saw it) is unconfirmed, not failed: the request may still land', async () => {
+    const account = newAccount();
+    h.emulator.addFault({ account: account.name, path: EDIT, reset: true, times: 20 });
+    const failed = await connect(account, account.apiKey);
+    assert.equal(failed.status, 422);
+    assert.match(alertText(failed.body) ?? '', /did not confirm/);
+    const pending = await stored(account);
+    assert.equal(pending?.state, 'pending');
+    assert.ok(pending?.staged, 'the stage waits for the truth');
+    h.emulator.clearFaults();
+    const { reconcileConnection } = await import('../src/connect/reconcile.js');
+    assert.equal(await reconcileConnection(h.module.kit, pending!), 'dropped', 'the CRM never got it');
+    assert.equal((await stored(account))?.staged, null);
+  });
 });

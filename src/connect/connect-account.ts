@@ -148,7 +148,7 @@ async function register(
       return { ok: false, failure };
     }
     let registered = await commitStage(kit, staged, stageId, { complete, activity: sent.activity, active: complete });
-    if (complete) registered = await completeConnection(kit, registered, crm);
+    if (complete) registered = await completeConnection(kit, registered, crm, stageId);
     kit.logger.info({ connectionId: registered.id, created: first, complete, readBack: sent.readBack }, 'account connected');
     return { ok: true, connection: registered, created: first };
   } catch (error) {

@@ -84,7 +84,7 @@ export async function changeSettings(
           return { ok: false, failure };
         }
         updated = await commitStage(kit, staged, stageId, { complete: true, activity: sent.activity, active, event });
-        if (completes) updated = await completeConnection(kit, updated, crm);
+        if (completes) updated = await completeConnection(kit, updated, crm, stageId);
       } else {
         updated = await updateConnection(kit.store, current, () => ({ patch: { settings }, events: [event] }));
       }
@@ -112,8 +112,9 @@ export async function disconnect(kit: ConnectKit, connection: Connection, locale
       const sent = await sendRegistration(kit, crm, registrationPayload(kit.module, current, { locale, active: false }));
       if (!sent.ok) return { ok: false, failure: failureFromError(sent.error, locale, kit.logger, [current.clientId]) } as const;
       const updated = await updateConnection(kit.store, current, () => ({
-        // Every settings-page session of the connection ends with it, in every browser.
-        patch: { state: 'disconnected', active: false, sessionsEndedAt: new Date() },
+        // Every settings-page session of the connection ends with it, in every browser; a registration attempt
+        // still waiting to be settled is dropped (the CRM now holds the module switched off).
+        patch: { state: 'disconnected', active: false, sessionsEndedAt: new Date(), ...(current.staged ? { stage: null } : {}) },
         events: [{ type: 'disconnected', details: {} }],
       }));
       try {

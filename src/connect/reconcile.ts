@@ -115,7 +115,10 @@ export async function sendRegistration(kit: ConnectKit, crm: CrmClient, payload:
     const truth = await readBack(crm, payload);
     kit.logger.warn({ code: (error as KitError).code, found: truth.found }, 'edit failed without a clear answer; read the registration back');
     if (truth.found === 'applied') return { ok: true, activity: truth.activity, readBack: true };
-    if (truth.found === 'absent') return { ok: false, error, unconfirmed: false };
+    // After an answer (a 5xx, a body that is not the CRM's) the CRM is done with the request: absent means it did
+    // not store it. Without an answer (a timeout, a reset) the request may still be on its way or queued there, and
+    // land after the read: absent proves nothing yet, and the stage waits for the next attempt or the reconciler.
+    if (truth.found === 'absent' && !(error instanceof TimeoutError || error instanceof NetworkError)) return { ok: false, error, unconfirmed: false };
     return { ok: false, error: new RegistrationUnconfirmedError({ cause: error }), unconfirmed: true };
   }
 }
@@ -143,12 +146,15 @@ export async function commitStage(
     const first = current.connectedAt === null;
     const flags: Activity = options.activity ?? { active: options.active, freeze: current.freeze };
     const keyChanged = stage.apiKey !== current.apiKey;
+    // A first connection keeps its stage until `completeConnection` ran the hook and recorded it: if the process
+    // dies in between, the stage is what tells the reconciler (or the next attempt) that it is not complete yet.
+    const completing = options.complete && first;
     const patch: ConnectionPatch = {
       ...(keyChanged ? { apiKey: stage.apiKey } : {}),
       settings: stage.settings,
       apiVersion: stage.apiVersion,
       scopes: stage.scopes,
-      stage: null,
+      ...(completing ? {} : { stage: null }),
       active: flags.active,
       freeze: flags.freeze,
       state: options.complete && !first ? stateFromActivity(flags) : 'pending',
@@ -182,25 +188,33 @@ export async function recordUnconfirmed(kit: ConnectKit, connection: Connection,
 
 /**
  * After a committed registration of a complete connection: runs `onConnected` with `created` = never completed
- * before, then marks the connection completed (`connectedAt`) and takes the CRM's state. When the hook throws the
- * connection is `pending` (the next attempt runs it again, still `created: true` on a first connection) and the
- * error is rethrown.
+ * before, then marks the connection completed (`connectedAt`), takes the CRM's state and drops the stage
+ * `stageId` that a first connection keeps until now. When the hook throws the connection is `pending` (the next
+ * attempt runs it again, still `created: true` on a first connection), the stage is dropped (the person was told)
+ * and the error is rethrown. A process that dies inside leaves the stage, and the reconciler completes it.
  */
-export async function completeConnection(kit: ConnectKit, connection: Connection, crm: CrmClient): Promise<Connection> {
+export async function completeConnection(kit: ConnectKit, connection: Connection, crm: CrmClient, stageId?: string): Promise<Connection> {
   const created = connection.connectedAt === null;
   const hook = kit.module.hooks.onConnected;
+  const ours = (current: Connection) => stageId !== undefined && current.staged?.id === stageId;
   if (hook) {
     try {
       await hook({ connection, crm, created });
     } catch (error) {
-      if (connection.state !== 'pending') await updateConnection(kit.store, connection, () => ({ patch: { state: 'pending' } }));
+      await updateConnection(kit.store, connection, (current) =>
+        current.state === 'pending' && !ours(current) ? undefined : { patch: { state: 'pending', ...(ours(current) ? { stage: null } : {}) } },
+      );
       throw error;
     }
   }
   return updateConnection(kit.store, connection, (current) => {
     const state = current.state === 'disconnected' ? current.state : stateFromActivity({ active: current.active, freeze: current.freeze });
-    const patch: ConnectionPatch = { ...(current.connectedAt === null ? { connectedAt: new Date() } : {}), state };
-    return current.connectedAt !== null && current.state === state ? undefined : { patch };
+    const patch: ConnectionPatch = {
+      ...(current.connectedAt === null ? { connectedAt: new Date() } : {}),
+      ...(ours(current) ? { stage: null } : {}),
+      state,
+    };
+    return current.connectedAt !== null && current.state === state && !ours(current) ? undefined : { patch };
   });
 }
 
@@ -240,7 +254,7 @@ export async function reconcileConnection(kit: ConnectKit, connection: Connectio
     kit.logger.info({ connectionId: current.id }, 'reconcile: the CRM holds the staged registration; committed');
     if (complete && committed.state !== 'disconnected') {
       try {
-        await completeConnection(kit, committed, kit.openCrm(committed.accountUrl as AccountUrl, committed.apiKey));
+        await completeConnection(kit, committed, kit.openCrm(committed.accountUrl as AccountUrl, committed.apiKey), stage.id);
       } catch (error) {
         kit.logger.error({ err: error, connectionId: committed.id }, 'reconcile: onConnected failed; the connection stays pending');
       }
