@@ -65,7 +65,7 @@ if (Number(values.connects) > 0) {
     const tally = await runFaultedConnects(world, { connects: count, seed, onProgress: progress('faulted connects', count) });
     console.log(`\n1. ${count} connects, ${tally.faulted} with injected faults (${((performance.now() - started) / 1000).toFixed(1)} s)`);
     printTally(tally);
-    console.log(`  the CRM stored the registration and the answer was lost or replaced: ${tally.lostAnswers.succeeded + tally.lostAnswers.failed} times; the read-back turned ${tally.lostAnswers.succeeded} into a success, ${tally.lostAnswers.failed} failed cleanly (a second fault on the read-back)`);
+    console.log(`  the CRM stored the registration and the answer was lost or replaced: ${tally.lostAnswers.succeeded + tally.lostAnswers.failed} times; the read-back turned ${tally.lostAnswers.succeeded} into a success; ${tally.lostAnswers.failed} failed or stayed unconfirmed (a second fault on the read-back) and the retry settled them`);
     const kinds = [...tally.scenarios.entries()].sort((a, b) => b[1] - a[1]);
     console.log(`  scenarios (${kinds.length} kinds): ${kinds.slice(0, 12).map(([k, n]) => `${k} ×${n}`).join('; ')}${kinds.length > 12 ? '; …' : ''}`);
   } finally {
@@ -110,6 +110,7 @@ if (Number(values.fuzz) > 0) {
     console.log(`  ${mustBeZero('5xx', result.status5xx)} | ${mustBeZero('crashes', result.crashes)} | /health afterwards ${result.healthAfter}`);
     console.log(`  dropped without an answer (bodiless 400 for bytes Node cannot parse counts as an answer): ${result.dropped}`);
     console.log(`  RSS of the module process: before ${mb(result.rss[0])}, after ${mb(result.rss.at(-1))}; every tenth: ${result.rss.map(mb).join(' → ')}`);
+    console.log(`  its heap after a full GC: ${mb(result.heapAfterGc[0])} a tenth in (warmed up), ${mb(result.heapAfterGc.at(-1))} at the end; every tenth: ${result.heapAfterGc.map(mb).join(' → ')}`);
     const statuses = [...result.statuses.entries()].sort((a, b) => a[0] - b[0]);
     console.log(`  statuses: ${statuses.map(([s, n]) => `${s}×${n}`).join(' ')}`);
     for (const example of result.examples5xx) console.log(`    ! ${example.method} ${JSON.stringify(example.target)} ${JSON.stringify(example.headers)} ${JSON.stringify(example.body.toString('utf8').slice(0, 200))}`);

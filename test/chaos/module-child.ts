@@ -36,6 +36,11 @@ const module = await startModule({
   logger: false,
 });
 process.stdout.write('ready\n');
+// The fuzzer's memory figure: the heap after a full collection (the process runs with --expose-gc).
+process.on('SIGUSR2', () => {
+  (globalThis as { gc?: () => void }).gc?.();
+  process.stdout.write(`heap ${process.memoryUsage().heapUsed}\n`);
+});
 const stop = async () => {
   await module.close();
   await store.close();

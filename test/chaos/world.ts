@@ -506,12 +506,15 @@ export interface ChildModule {
   kill(): Promise<void>;
   stop(): Promise<void>;
   rssBytes(): number | undefined;
+  /** The heap in use after a full collection, asked of the process (SIGUSR2). */
+  heapAfterGc(): Promise<number | undefined>;
 }
 
 /** A module process on a fixed port and store; `start()` again after `kill()` restarts it on the same store. */
 export async function childModule(config: Omit<ChildConfig, 'port'>): Promise<ChildModule> {
   const port = await freePort();
   let expectingExit = false;
+  let lineListeners: ((line: string) => void)[] = [];
   const handle: ChildModule = {
     url: `http://127.0.0.1:${port}`,
     port,
@@ -519,19 +522,29 @@ export async function childModule(config: Omit<ChildConfig, 'port'>): Promise<Ch
     crashes: 0,
     async start() {
       expectingExit = false;
-      const child = spawn(process.execPath, await childArgs(), {
+      const child = spawn(process.execPath, ['--expose-gc', ...(await childArgs())], {
         env: { ...process.env, CHAOS_CHILD: JSON.stringify({ ...config, port }) },
         stdio: ['ignore', 'pipe', 'inherit'],
       });
       handle.process = child;
+      lineListeners = [];
       child.on('exit', () => {
         if (!expectingExit) handle.crashes += 1;
       });
+      let pending = '';
+      child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+        pending += chunk;
+        let newline = pending.indexOf('\n');
+        while (newline !== -1) {
+          const line = pending.slice(0, newline);
+          pending = pending.slice(newline + 1);
+          for (const listener of lineListeners) listener(line);
+          newline = pending.indexOf('\n');
+        }
+      });
       await new Promise<void>((resolve, reject) => {
-        let out = '';
-        child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-          out += chunk;
-          if (out.includes('ready')) resolve();
+        lineListeners.push((line) => {
+          if (line === 'ready') resolve();
         });
         child.once('exit', (code) => reject(new Error(`module child exited with ${code} before it was ready`)));
       });
@@ -548,6 +561,19 @@ export async function childModule(config: Omit<ChildConfig, 'port'>): Promise<Ch
       const exited = new Promise((resolve) => handle.process.once('exit', resolve));
       handle.process.kill('SIGTERM');
       await exited;
+    },
+    heapAfterGc() {
+      return new Promise((resolve) => {
+        const timer = setTimeout(() => resolve(undefined), 5_000);
+        const listener = (line: string) => {
+          if (!line.startsWith('heap ')) return;
+          clearTimeout(timer);
+          lineListeners = lineListeners.filter((l) => l !== listener);
+          resolve(Number(line.slice(5)));
+        };
+        lineListeners.push(listener);
+        handle.process.kill('SIGUSR2');
+      });
     },
     rssBytes() {
       const pid = handle.process.pid;
@@ -870,6 +896,8 @@ export interface FuzzResult {
   readonly crashes: number;
   readonly statuses: ReadonlyMap<number, number>;
   readonly rss: readonly number[];
+  /** The heap after a full collection, at every tenth of the requests and at the end. */
+  readonly heapAfterGc: readonly (number | undefined)[];
   readonly healthAfter: number;
   readonly examples5xx: readonly RawRequest[];
 }
@@ -888,11 +916,13 @@ export async function runFuzz(fuzz: Awaited<ReturnType<typeof startFuzzTarget>>,
   let next = 0;
   let status5xx = 0;
   let dropped = 0;
+  const heaps: Promise<number | undefined>[] = [];
   await Promise.all(
     Array.from({ length: options.concurrency ?? 8 }, async () => {
       while (next < samples.length) {
         const index = next++;
         if (index > 0 && index % Math.max(1, Math.floor(samples.length / 10)) === 0) readRss();
+        if (index > 0 && index % Math.max(1, Math.floor(samples.length / 10)) === 0) heaps.push(fuzz.child.heapAfterGc());
         const raw = samples[index]!;
         const status = await sendRaw(fuzz.target.port, raw);
         statuses.set(status, (statuses.get(status) ?? 0) + 1);
@@ -905,6 +935,7 @@ export async function runFuzz(fuzz: Awaited<ReturnType<typeof startFuzzTarget>>,
     }),
   );
   readRss();
+  const heapAfterGc = [...(await Promise.all(heaps)), await fuzz.child.heapAfterGc()];
   const health = await request(`${fuzz.target.moduleUrl}/health`).then(
     async (r) => {
       await r.body.dump();
@@ -912,5 +943,5 @@ export async function runFuzz(fuzz: Awaited<ReturnType<typeof startFuzzTarget>>,
     },
     () => 0,
   );
-  return { requests: samples.length, status5xx, dropped, crashes: fuzz.child.crashes, statuses, rss, healthAfter: health, examples5xx };
+  return { requests: samples.length, status5xx, dropped, crashes: fuzz.child.crashes, statuses, rss, heapAfterGc, healthAfter: health, examples5xx };
 }
