@@ -35,6 +35,8 @@ export const ErrorCode = {
   CallbackRefused: 'RCMK_CALLBACK_REFUSED',
   CallbackFailed: 'RCMK_CALLBACK_FAILED',
   ConnectionInactive: 'RCMK_CONNECTION_INACTIVE',
+  RegistrationUnconfirmed: 'RCMK_REGISTRATION_UNCONFIRMED',
+  TooManyAttempts: 'RCMK_TOO_MANY_ATTEMPTS',
   // Simple connection
   TokenInvalid: 'RCMK_TOKEN_INVALID',
   RequestReplayed: 'RCMK_REQUEST_REPLAYED',

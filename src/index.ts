@@ -39,6 +39,13 @@ export {
   type TicketRedemption,
 } from './connect/simple-connection.js';
 export { changeApiKey, changeSettings, disconnect, type ManageResult } from './connect/manage-connection.js';
+export {
+  reconcileConnection,
+  reconcileStaged,
+  startReconciler,
+  type Reconciliation,
+  type ReconcilerOptions,
+} from './connect/reconcile.js';
 export { checkApiVersion, checkRights, missingRights } from './connect/checks.js';
 export { registrationPayload, defaultRedirectAfterConnect } from './connect/registration.js';
 export type { ConnectFailure } from './connect/failure.js';

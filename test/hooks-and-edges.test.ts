@@ -139,7 +139,7 @@ describe('hooks and edges', () => {
     const client = new FormClient();
     const foreign = await client.post(`${h.module.url}/settings`, { clientId: mine.clientId }, { origin: 'https://evil.example' });
     assert.equal(foreign.status, 403);
-    assert.equal(client.cookie('rcmk_session'), undefined);
+    assert.equal(client.cookie('rcmk_session_acme-sync'), undefined);
     const fromCrm = await client.post(`${h.module.url}/settings`, { clientId: mine.clientId }, { origin: h.crmUrl });
     assert.equal(fromCrm.status, 303);
   });
@@ -148,7 +148,7 @@ describe('hooks and edges', () => {
     const mine = await h.module.store.findByAccount(h.crmUrl, 'acme-sync');
     assert.ok(mine);
     const client = new FormClient();
-    await client.post(`${h.module.url}/settings`, { clientId: mine.clientId });
+    await client.post(`${h.module.url}/settings`, { clientId: mine.clientId }, { origin: h.crmUrl });
     const page = await client.get(`${h.module.url}/settings`);
     const selective = h.emulator.createApiKey('demo', { scopes: [...KNOWN_SCOPES], siteAccess: 'access_selective', sitesAvailable: [] });
     const refused = await client.post(`${h.module.url}/settings/api-key`, { apiKey: selective.apiKey, _csrf: inputValue(page.body, '_csrf') ?? '' });
@@ -160,7 +160,7 @@ describe('hooks and edges', () => {
     const mine = await h.module.store.findByAccount(h.crmUrl, 'acme-sync');
     assert.ok(mine);
     const client = new FormClient();
-    await client.post(`${h.module.url}/settings`, { clientId: mine.clientId });
+    await client.post(`${h.module.url}/settings`, { clientId: mine.clientId }, { origin: h.crmUrl });
     const page = await client.get(`${h.module.url}/settings`);
     const csrf = inputValue(page.body, '_csrf') ?? '';
     assert.equal((await client.post(`${h.module.url}/settings/save`, { ...goodSettings, orderPrefix: 'HK', _csrf: csrf })).status, 303);

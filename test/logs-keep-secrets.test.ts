@@ -31,7 +31,9 @@ describe('logs never contain secrets', () => {
     assert.ok(connection);
 
     await h.emulator.setActivity('demo', 'acme-sync', { active: false });
-    await h.client.get(`${h.module.url}/settings?clientId=${connection.clientId}`); // the query form, which lands in the URL
+    // The query form, which lands in the URL: no session from a GET, the confirmation page's button opens it.
+    const confirm = await h.client.get(`${h.module.url}/settings?clientId=${connection.clientId}`);
+    await h.client.post(`${h.module.url}/settings/open`, { _csrf: inputValue(confirm.body, '_csrf') ?? '', entry: inputValue(confirm.body, 'entry') ?? '' });
     const page = await h.client.get(`${h.module.url}/settings`);
     const newKey = h.emulator.createApiKey('demo', { scopes: [...KNOWN_SCOPES] }).apiKey;
     const changed = await h.client.post(`${h.module.url}/settings/api-key`, { apiKey: newKey, _csrf: inputValue(page.body, '_csrf') ?? '' });

@@ -28,9 +28,9 @@ async function postActivity(fields: Record<string, string>) {
   return { status: response.statusCode, body: (await response.body.json()) as Record<string, unknown> };
 }
 
-/** Opens the settings page the way the CRM does: a top-level form POST carrying clientId. */
+/** Opens the settings page the way the CRM does: a top-level form POST carrying clientId, from the account's origin. */
 async function openSettings(client: FormClient) {
-  const opened = await client.post(`${h.module.url}/settings`, { clientId: connection.clientId });
+  const opened = await client.post(`${h.module.url}/settings`, { clientId: connection.clientId }, { origin: h.crmUrl });
   assert.equal(opened.status, 303);
   assert.equal(opened.location, '/settings');
   const page = await client.get(`${h.module.url}/settings`);
@@ -85,15 +85,17 @@ describe('after connecting: activity callbacks and the settings page', () => {
     assert.equal((await h.module.store.listEvents(connection.id, 100)).length, events);
   });
 
-  it('a changed systemUrl that passes the URL policy moves the account; one that does not is ignored', async () => {
-    const moved = h.crmUrl.replace('demo.', 'renamed.');
+  it('a changed systemUrl moves the account when the account confirms it; one the URL policy refuses is ignored', async () => {
     const activity = JSON.stringify({ active: true, freeze: false });
     assert.equal((await postActivity({ clientId: connection.clientId, activity, systemUrl: 'http://10.0.0.1/' })).status, 200);
     assert.equal((await current()).accountUrl, h.crmUrl);
+    // The account moved: system-info at the stored address reports the new one (test/account-move.test.ts has the rest).
+    const { url: moved } = h.emulator.renameAccount('demo', 'renamed');
     assert.equal((await postActivity({ clientId: connection.clientId, activity, systemUrl: `${moved}/` })).status, 200);
     assert.equal((await current()).accountUrl, moved);
     const events = await h.module.store.listEvents(connection.id, 5);
     assert.equal(events[0]?.type, 'account_url_changed');
+    h.emulator.renameAccount('demo', 'demo');
     await postActivity({ clientId: connection.clientId, activity, systemUrl: h.crmUrl });
     assert.equal((await current()).accountUrl, h.crmUrl);
   });

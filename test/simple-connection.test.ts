@@ -129,10 +129,15 @@ describe('simple connection over HTTP, module host + emulator', () => {
 
     it('the login ticket opens the settings page once; tampered and reused tickets get the localized session page', async () => {
       const browser = new FormClient();
+      // No GET opens a session: the ticket leads to "Open the settings of {account}?", whose button does.
       const landing = await browser.get(accountUrl);
-      assert.equal(landing.status, 303);
-      assert.equal(landing.location, '/settings');
-      assert.ok(browser.cookie('rcmk_session'));
+      assert.equal(landing.status, 200);
+      assert.match(landing.body, /data-entry-confirm/);
+      assert.equal(browser.cookie('rcmk_session_acme-sync'), undefined);
+      const opened = await browser.post(`${h.module.url}/settings/open`, { _csrf: inputValue(landing.body, '_csrf') ?? '', entry: inputValue(landing.body, 'entry') ?? '' });
+      assert.equal(opened.status, 303);
+      assert.equal(opened.location, '/settings');
+      assert.ok(browser.cookie('rcmk_session_acme-sync'));
       const page = await browser.get(`${h.module.url}/settings`);
       assert.equal(page.status, 200);
       assert.match(page.body, /data-state="pending"/);
@@ -143,7 +148,7 @@ describe('simple connection over HTTP, module host + emulator', () => {
       const reused = await stranger.get(accountUrl, { 'accept-language': 'ru' });
       assert.equal(reused.status, 401);
       assert.match(reused.body, /Откройте модуль снова|сесси/i);
-      assert.equal(stranger.cookie('rcmk_session'), undefined);
+      assert.equal(stranger.cookie('rcmk_session_acme-sync'), undefined);
       const tampered = await stranger.get(accountUrl.replace(/.(?=$)/, (c) => (c === 'A' ? 'B' : 'A')));
       assert.equal(tampered.status, 401);
       assert.equal((await stranger.get(`${h.module.url}/settings?ticket=garbage`)).status, 401);

@@ -13,7 +13,7 @@ import { ErrorCode } from '../errors.js';
 import type { AccountUrl } from '../crm/types.js';
 import { errorMessage } from '../i18n/index.js';
 import type { HostContext } from '../host/plugin.js';
-import { readSession } from '../host/session.js';
+import { readSession, sessionStillValid } from '../host/session.js';
 import { dispatchCallback } from './dispatch.js';
 import { observeCallback } from '../observability/telemetry.js';
 import { MultipartError, multipartBoundary, parseMultipartFields } from '../protocol/index.js';
@@ -75,8 +75,10 @@ export async function moduleOwnRoutes(app: FastifyInstance, host: HostContext): 
   const tools: ModuleRouteTools = Object.freeze<ModuleRouteTools>({
     kit,
     async sessionConnection(request: FastifyRequest) {
-      const id = readSession(request);
-      return id ? findOwnById(kit, id) : undefined;
+      // The settings page's own rule: a session the connection's disconnect ended no longer counts.
+      const session = readSession(request, host.session);
+      const found = session ? await findOwnById(kit, session.connectionId) : undefined;
+      return found && session && sessionStillValid(session, found) ? found : undefined;
     },
     connectionByClientId: (clientId: string) => findOwnByClientId(kit, clientId),
     crmOf: (connection) => kit.openCrm(connection.accountUrl as AccountUrl, connection.apiKey),

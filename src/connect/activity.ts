@@ -2,10 +2,10 @@
  * The activity callback: the CRM says the module was switched on or off, frozen or unfrozen (PROTOCOL §11.1).
  * A hot path: one lookup, at most one write, nothing else awaited before the answer but the store.
  */
+import type { AccountUrl } from '../crm/types.js';
 import { type Activity, ActivityCallbackForm } from '../protocol/index.js';
 import type { Connection, ConnectionState, NewEvent } from '../store/types.js';
 import { type ConnectKit, findOwnByClientId } from './kit.js';
-import { settingsComplete } from './required-settings.js';
 import { stateFromActivity } from './state.js';
 import { updateConnection } from './update-connection.js';
 import { withConnectionCrm } from './connection-crm.js';
@@ -30,7 +30,7 @@ export async function handleActivityCallback(kit: ConnectKit, form: unknown): Pr
   const previous: Activity = { active: connection.active, freeze: connection.freeze };
   const movedTo = await accountMove(kit, connection, systemUrl);
   const updated = await updateConnection(kit.store, connection, (current) => {
-    const change = activityChange(current, activity, kit);
+    const change = activityChange(current, activity);
     const move = movedTo && movedTo !== current.accountUrl ? movedTo : undefined;
     if (!change && !move) return undefined;
     const events: NewEvent[] = change ? [change.event] : [];
@@ -52,16 +52,18 @@ export async function handleActivityCallback(kit: ConnectKit, form: unknown): Pr
 }
 
 /** The state a connection takes from the CRM's flags, where the module's own knowledge does not override them. */
-function stateFor(connection: Connection, activity: Activity, kit: ConnectKit): ConnectionState {
-  // Switching a module on in the CRM does not supply the settings it requires: such a connection stays pending.
-  if (connection.state === 'pending' && !settingsComplete(kit.module, connection.settings)) return 'pending';
+function stateFor(connection: Connection, activity: Activity): ConnectionState {
+  // Only a completed registration takes a connection out of `pending` (the connect flow, a reconciliation, saving
+  // the settings a simple connection lacked): a callback proves the CRM holds the module, not that the module set
+  // itself up (onConnected) nor that it has the settings it requires. The flags are recorded all the same.
+  if (connection.state === 'pending') return 'pending';
   // Disconnected by the person stays so until the CRM switches the module on again.
   if (connection.state === 'disconnected' && !activity.active) return 'disconnected';
   return stateFromActivity(activity);
 }
 
-function activityChange(connection: Connection, activity: Activity, kit: ConnectKit) {
-  const state = stateFor(connection, activity, kit);
+function activityChange(connection: Connection, activity: Activity) {
+  const state = stateFor(connection, activity);
   if (connection.active === activity.active && connection.freeze === activity.freeze && connection.state === state)
     return undefined;
   const event: NewEvent = {
@@ -72,9 +74,12 @@ function activityChange(connection: Connection, activity: Activity, kit: Connect
 }
 
 /**
- * The CRM reports its current address; adopt it when it moved and passes the URL policy (PROTOCOL §15). An
- * address that another connection of this module already holds is not adopted (the store keeps one connection
- * per account), so the activity change itself is still recorded.
+ * The CRM reports its current address; adopt it when it moved (PROTOCOL §15), passes the URL policy, no other
+ * connection of this module holds it, and **the account at the stored address confirms it**: its
+ * `GET /api/system-info` reports the new address as its `publicUrl` or `technicalUrl`. The callback is
+ * authenticated by clientId alone, and adopting blindly would send the API key to whatever host the caller named.
+ * An unconfirmed claim is recorded once (`account_url_claimed`) and shown on the settings page; the activity
+ * change itself is recorded either way.
  */
 async function accountMove(kit: ConnectKit, connection: Connection, systemUrl: string | undefined): Promise<string | undefined> {
   if (!systemUrl || systemUrl.replace(/\/+$/, '') === connection.accountUrl) return undefined;
@@ -89,5 +94,30 @@ async function accountMove(kit: ConnectKit, connection: Connection, systemUrl: s
     kit.logger.warn({ connectionId: connection.id, holder: holder.id }, 'activity callback: systemUrl belongs to another connection; not adopted');
     return undefined;
   }
-  return check.url;
+  if (await confirmedByAccount(kit, connection, check.url)) return check.url;
+  kit.logger.warn({ connectionId: connection.id, claimed: check.url }, 'activity callback: a new systemUrl the account does not confirm; not adopted');
+  try {
+    // Once per claim: the newest address event of the connection says whether this one is already recorded.
+    const latest = (await kit.store.listEvents(connection.id, 50)).find((e) => e.type === 'account_url_claimed' || e.type === 'account_url_changed');
+    if (!(latest?.type === 'account_url_claimed' && latest.details.to === check.url))
+      await kit.store.appendEvent(connection.id, { type: 'account_url_claimed', details: { from: connection.accountUrl, to: check.url } });
+  } catch (error) {
+    kit.logger.error({ err: error, connectionId: connection.id }, 'could not record an account address claim');
+  }
+  return undefined;
+}
+
+/** True when `GET /api/system-info` at the stored address names `url` as the account's address. */
+async function confirmedByAccount(kit: ConnectKit, connection: Connection, url: string): Promise<boolean> {
+  try {
+    const info = await kit.openCrm(connection.accountUrl as AccountUrl, connection.apiKey).systemInfo();
+    return [info.publicUrl, info.technicalUrl].some((reported) => {
+      if (!reported) return false;
+      const normalized = kit.checkAccountUrl(reported);
+      return normalized.ok && normalized.url === url;
+    });
+  } catch (error) {
+    kit.logger.warn({ err: error, connectionId: connection.id }, 'activity callback: system-info at the stored address did not answer');
+    return false;
+  }
 }

@@ -3,11 +3,13 @@
  *
  * Order, and how each gap between two steps is recovered (docs/connect-flow.md has the long form):
  * 1. checks (URL policy, api-versions, credentials, settings) write nothing: a failure leaves no trace;
- * 2. the connection is saved (`pending` when new) BEFORE the CRM hears its clientId, so the CRM can never hold a
- *    registration the module does not know;
+ * 2. what the CRM is to hold is staged (`stageConnect`; the connection is created `pending` when new) BEFORE the
+ *    CRM hears its clientId, so the CRM can never hold a registration the module does not know, and an existing
+ *    connection keeps its working key and settings;
  * 3. `edit` registers it. It is an upsert keyed by `code`, so a crash or failure here is repaired by the next
- *    attempt: `saveConnect` finds the account's connection and reuses its clientId;
- * 4. the state becomes `active` only after the CRM confirmed the registration.
+ *    attempt (same clientId). When its answer is lost, the registration is read back to learn the truth;
+ * 4. the stage is committed only after the CRM confirmed the registration, and the connection is `active` once
+ *    `onConnected` returned.
  * @see ../../../shared/PROTOCOL.md §10
  */
 import { ErrorCode } from '../errors.js';
@@ -19,9 +21,9 @@ import { accountUrlReason, type ConnectFailure, failureFromError, failureOf } fr
 import type { ConnectKit } from './kit.js';
 import { registrationPayload } from './registration.js';
 import { settingsComplete } from './required-settings.js';
-import { stateFromActivity } from './state.js';
-import { updateConnection } from './update-connection.js';
 import { observeStep } from '../observability/telemetry.js';
+import { accountKey, registrationLock } from './account-lock.js';
+import { commitStage, completeConnection, dropStage, newStageId, recordUnconfirmed, sendRegistration } from './reconcile.js';
 
 /** What the person submitted on the connect form (step 3). */
 export interface ConnectRequest {
@@ -48,6 +50,8 @@ export async function connectAccount(kit: ConnectKit, request: ConnectRequest): 
     apiKey,
     settings: request.settings,
     locale: request.locale,
+    // Anyone may submit the form: its CRM calls use only a share of the account's budget.
+    unauthenticated: true,
   });
   if (!result.ok) return result;
   // Step 6: back to the account.
@@ -63,6 +67,8 @@ export interface EstablishRequest {
    */
   readonly settings: Readonly<Record<string, unknown>> | undefined;
   readonly locale: Locale;
+  /** Work on behalf of someone not yet authenticated (the connect form): see `ConnectKit.openCrm`. */
+  readonly unauthenticated?: boolean;
 }
 
 export type EstablishResult =
@@ -75,65 +81,88 @@ export type EstablishResult =
  */
 export async function establishConnection(kit: ConnectKit, request: EstablishRequest): Promise<EstablishResult> {
   const { module, store } = kit;
-  let saved: Connection | undefined;
+  let crm: CrmClient;
+  let checked: { apiVersion: string; scopes: readonly string[]; settings: Readonly<Record<string, unknown>> };
   try {
-    const crm = kit.openCrm(request.accountUrl, request.apiKey);
+    // Until the key has proven itself, the calls of an unauthenticated submit use only a share of the account's
+    // budget (a junk key fails here, at its first call); a key that opens the API with the rights the module needs
+    // is the account's own, and the rest of the work is the account's connection's.
+    const probe = kit.openCrm(request.accountUrl, request.apiKey, { unauthenticated: request.unauthenticated === true });
     // Step 4.1: the key opens the API and the version the module needs is there.
-    const apiVersion = await observeStep(kit, 'check.api_versions', () => checkApiVersion(crm, module.apiVersion));
+    const apiVersion = await observeStep(kit, 'check.api_versions', () => checkApiVersion(probe, module.apiVersion));
     // Step 4.2: the key has the rights the module needs.
-    const credentials = await observeStep(kit, 'check.credentials', () => checkRights(crm, module));
+    const credentials = await observeStep(kit, 'check.credentials', () => checkRights(probe, module));
+    crm = request.unauthenticated === true ? kit.openCrm(request.accountUrl, request.apiKey) : probe;
     // Step 4.3: the module's own settings (unless deferred).
     const settings = await observeStep(kit, 'check.settings', async () =>
       request.settings === undefined
         ? ((await store.findByAccount(request.accountUrl, module.code))?.settings ?? {})
         : await checkModuleSettings(kit, crm, credentials, { settings: request.settings, locale: request.locale }));
+    checked = { apiVersion, scopes: credentials.scopes, settings };
+  } catch (error) {
+    return { ok: false, failure: failureFromError(error, request.locale, kit.logger, [request.apiKey]) };
+  }
+  // Step 5, one attempt per account at a time (account-lock.ts).
+  return registrationLock(store).run(accountKey(module.code, request.accountUrl), () => register(kit, crm, request, checked));
+}
 
-    // Step 5: remember the connection first, then register it in the account.
-    const { connection, created } = await store.saveConnect({
-      moduleCode: module.code,
-      accountUrl: request.accountUrl,
-      apiKey: request.apiKey,
-      settings,
-      apiVersion,
-      scopes: credentials.scopes,
-      newClientId: kit.newClientId(),
-    });
-    saved = connection;
-    // "First" for the hooks means never activated before: a row created by an attempt that then failed is
-    // still a first connection when a later attempt completes it.
-    const first = created || connection.state === 'pending';
+/**
+ * Step 5: stage what the CRM is to hold, send it, and commit it only once the CRM took it (reconcile.ts).
+ * The connection is saved (`pending` when new) BEFORE the CRM hears its clientId, so the CRM never holds a
+ * registration the module does not know; its live key and settings change only after the CRM accepted the new
+ * ones, so a failed re-connect leaves the working connection as it was.
+ */
+async function register(
+  kit: ConnectKit,
+  crm: CrmClient,
+  request: EstablishRequest,
+  checked: { apiVersion: string; scopes: readonly string[]; settings: Readonly<Record<string, unknown>> },
+): Promise<EstablishResult> {
+  const { module, store } = kit;
+  let staged: Connection | undefined;
+  const stageId = newStageId();
+  try {
+    const saved = await store.stageConnect(
+      {
+        moduleCode: module.code,
+        accountUrl: request.accountUrl,
+        apiKey: request.apiKey,
+        settings: checked.settings,
+        apiVersion: checked.apiVersion,
+        scopes: checked.scopes,
+        newClientId: kit.newClientId(),
+      },
+      stageId,
+    );
+    staged = saved.connection;
+    // "First" for the hooks means never completed before, whichever attempt completes it.
+    const first = staged.connectedAt === null;
     // Deferred settings the module requires but does not have yet: registered switched off and left `pending`
     // until the person saves them on the settings page (`changeSettings` completes it; docs/simple-connection.md).
-    const complete = request.settings !== undefined || settingsComplete(module, settings);
-    await observeStep(kit, 'registration', () => crm.editIntegrationModule(registrationPayload(module, connection, { locale: request.locale, active: complete })));
-    const registered = await updateConnection(store, connection, (current) => ({
-      patch: complete
-        ? { active: true, state: stateFromActivity({ active: true, freeze: current.freeze }) }
-        : { active: false, state: 'pending' },
-    }));
-    if (complete) await observeStep(kit, 'hook.on_connected', () => runOnConnected(kit, registered, crm, first));
-    kit.logger.info({ connectionId: registered.id, created: first, complete }, 'account connected');
+    const complete = request.settings !== undefined || settingsComplete(module, checked.settings);
+    const payload = registrationPayload(module, { clientId: staged.clientId, settings: checked.settings }, { locale: request.locale, active: complete });
+    const sent = await observeStep(kit, 'registration', () => sendRegistration(kit, crm, payload));
+    if (!sent.ok) {
+      const failure = failureFromError(sent.error, request.locale, kit.logger, [staged.clientId, request.apiKey]);
+      if (sent.unconfirmed) await recordUnconfirmed(kit, staged, failure.code);
+      else await dropStage(kit, staged, stageId, failure.code);
+      return { ok: false, failure };
+    }
+    let registered = await commitStage(kit, staged, stageId, { complete, activity: sent.activity, active: complete });
+    if (complete) registered = await observeStep(kit, 'hook.on_connected', () => completeConnection(kit, registered, crm, stageId));
+    kit.logger.info({ connectionId: registered.id, created: first, complete, readBack: sent.readBack }, 'account connected');
     return { ok: true, connection: registered, created: first };
   } catch (error) {
-    const failure = failureFromError(error, request.locale, kit.logger);
-    if (saved) await recordFailure(kit, saved, failure);
-    return { ok: false, failure };
+    return { ok: false, failure: failureFromError(error, request.locale, kit.logger, staged ? [staged.clientId, request.apiKey] : [request.apiKey]) };
   }
 }
 
 /**
- * Runs `onConnected`. When it throws, the connection goes back to `pending` (the CRM keeps its registration,
- * whose clientId we know), so the person sees the failure and the next attempt runs the hook again.
+ * Runs `onConnected` for a connection completed elsewhere (kept for callers of the earlier API): see
+ * `completeConnection` in reconcile.ts, which also records the completion.
  */
-export async function runOnConnected(kit: ConnectKit, connection: Connection, crm: CrmClient, created: boolean): Promise<void> {
-  const hook = kit.module.hooks.onConnected;
-  if (!hook) return;
-  try {
-    await hook({ connection, crm, created });
-  } catch (error) {
-    await updateConnection(kit.store, connection, () => ({ patch: { state: 'pending' } }));
-    throw error;
-  }
+export async function runOnConnected(kit: ConnectKit, connection: Connection, crm: CrmClient): Promise<Connection> {
+  return completeConnection(kit, connection, crm);
 }
 
 /** Step 4.3: the schema, then the module's own check (which may ask the CRM). */
@@ -153,12 +182,4 @@ export function accountUrlFailure(check: Extract<AccountUrlCheck, { ok: false }>
   if (check.reason === 'host_not_allowed') return failureOf(ErrorCode.AccountUrlNotAllowed, locale);
   if (check.reason === 'address_blocked') return failureOf(ErrorCode.AccountAddressBlocked, locale);
   return failureOf(ErrorCode.AccountUrlInvalid, locale, { reason: accountUrlReason(locale, check.reason) });
-}
-
-async function recordFailure(kit: ConnectKit, connection: Connection, failure: ConnectFailure): Promise<void> {
-  try {
-    await kit.store.appendEvent(connection.id, { type: 'registration_failed', details: { code: failure.code } });
-  } catch (error) {
-    kit.logger.error({ err: error, connectionId: connection.id }, 'could not record a failed registration');
-  }
 }

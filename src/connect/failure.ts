@@ -41,7 +41,23 @@ export function accountUrlReason(locale: Locale, reason: string): string {
   return key in messages.en ? translate(locale, key as MessageKey) : reason;
 }
 
-export function failureFromError(error: unknown, locale: Locale, logger: FlowLogger): ConnectFailure {
+/**
+ * `secrets` (the connection's clientId, a key) are cut out of the message and the field messages: a CRM error
+ * may echo what it was sent, and the page must not show it.
+ */
+export function failureFromError(error: unknown, locale: Locale, logger: FlowLogger, secrets: readonly string[] = []): ConnectFailure {
+  const hidden = secrets.filter((secret) => secret.length >= 8);
+  const scrub = (text: string) => hidden.reduce((out, secret) => (out.includes(secret) ? out.split(secret).join('[redacted]') : out), text);
+  const failure = describeFailure(error, locale, logger, scrub);
+  if (hidden.length === 0) return failure;
+  return {
+    ...failure,
+    message: scrub(failure.message),
+    fieldErrors: Object.fromEntries(Object.entries(failure.fieldErrors).map(([key, text]) => [key, scrub(text)])),
+  };
+}
+
+function describeFailure(error: unknown, locale: Locale, logger: FlowLogger, scrub: (text: string) => string): ConnectFailure {
   if (error instanceof ConnectStepError) {
     const custom = typeof error.params.message === 'string' ? error.params.message : undefined;
     return {
@@ -52,7 +68,7 @@ export function failureFromError(error: unknown, locale: Locale, logger: FlowLog
     };
   }
   if (isKitError(error)) {
-    logger.warn({ code: error.code, error: error.message }, 'connection step failed');
+    logger.warn({ code: error.code, error: scrub(error.message) }, 'connection step failed');
     return failureOf(error.code, locale, error.params);
   }
   // Not ours: log it for the developer, show the person a generic message (the text may hold anything).

@@ -26,9 +26,15 @@ export interface ValidateSettingsContext<S> {
 }
 
 export interface ConnectedContext {
+  /** The connection as committed; a first connection is still `pending` until the hook returned. */
   readonly connection: Connection;
   readonly crm: CrmClient;
-  /** True on the account's first connection; false on a re-connect. */
+  /**
+   * True until the hook first returned for this connection (`connection.connectedAt` is `null`), whichever path
+   * completes it: the connect flow, the reconciler, or saving the settings a simple connection lacked. False on
+   * every later re-connect. At-least-once: a process killed after the hook returned and before that was recorded
+   * runs it again with `true`.
+   */
   readonly created: boolean;
 }
 
@@ -69,8 +75,8 @@ export interface ModuleHooks<S> {
   /** Step 4.3: check the module's own settings, possibly by asking the CRM. Return a rejection, don't throw. */
   validateSettings?(context: ValidateSettingsContext<S>): SettingsCheck | Promise<SettingsCheck>;
   /**
-   * After the module is registered. Throwing reports a connection error to the person and leaves the connection
-   * `pending`, so the next attempt runs this hook again (make it idempotent).
+   * After the CRM accepted the registration. Throwing reports a connection error to the person and leaves the
+   * connection `pending`, so the next attempt runs this hook again (make it idempotent).
    */
   onConnected?(context: ConnectedContext): void | Promise<void>;
   /** After the CRM switched the module on/off or froze/unfroze it, and the store was updated. */

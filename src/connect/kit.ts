@@ -22,8 +22,12 @@ export interface ConnectKit {
   readonly accountUrlPolicy: AccountUrlPolicy;
   /** Applies the policy (normalizes, or says why not). */
   checkAccountUrl(input: string): AccountUrlCheck;
-  /** A client for one account, sharing the process's transport and rate limiter. */
-  openCrm(accountUrl: AccountUrl, apiKey: string): CrmClient;
+  /**
+   * A client for one account, sharing the process's transport and rate limiter. `unauthenticated`: the work of
+   * someone the module cannot yet tell from a stranger (the connect form); it may use only a share of the
+   * account's CRM budget, so it cannot starve the account's connection (issue 14, item 5).
+   */
+  openCrm(accountUrl: AccountUrl, apiKey: string, options?: { readonly unauthenticated?: boolean }): CrmClient;
   /** A new, unguessable clientId. */
   newClientId(): string;
   /** Step 6: where to send the person after connecting. */

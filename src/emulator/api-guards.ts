@@ -38,11 +38,17 @@ export function installApiGuards(app: FastifyInstance, ctx: EmulatorContext): vo
     app.addHook('onClose', async () => clearInterval(timer));
   }
 
+  /** Rules with `after: true`, taken before the call and applied to its answer. */
+  const afterOf = new WeakMap<FastifyRequest, FaultRule>();
+
   app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
     const account = ctx.accountOf(request);
     const path = pathOf(request.url);
     const rule = ctx.faults.take(account.name, request.method, path);
-    if (rule !== undefined) {
+    if (rule !== undefined && rule.after === true) {
+      faultOf.set(request, rule.id);
+      afterOf.set(request, rule);
+    } else if (rule !== undefined) {
       faultOf.set(request, rule.id);
       if (rule.delayMs !== undefined && rule.delayMs > 0) await sleep(rule.delayMs);
       if (rule.reset === true) {
@@ -73,6 +79,23 @@ export function installApiGuards(app: FastifyInstance, ctx: EmulatorContext): vo
       }
     }
     return undefined;
+  });
+
+  // The call ran (its effects are stored); now its answer is lost, delayed or replaced.
+  app.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+    const rule = afterOf.get(request);
+    if (rule === undefined) return payload;
+    if (rule.delayMs !== undefined && rule.delayMs > 0) await sleep(rule.delayMs);
+    if (rule.reset === true) {
+      request.raw.socket.destroy();
+      return payload;
+    }
+    if (rule.status !== undefined) {
+      const { payload: body, contentType } = faultBody(rule);
+      reply.code(rule.status).type(contentType);
+      return body;
+    }
+    return payload;
   });
 
   app.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {

@@ -105,8 +105,12 @@ export function apiRoutes(app: FastifyInstance, ctx: EmulatorContext): void {
   app.get('/api/system-info', (request, reply) => {
     const account = ctx.accountOf(request);
     if (authorize(request, reply, account, null) === null) return reply;
-    const url = ctx.accountUrl(account.name);
-    return reply.send({ success: true, systemVersion: '8.0.0-emulator', publicUrl: url, technicalUrl: url });
+    return reply.send({
+      success: true,
+      systemVersion: '8.0.0-emulator',
+      publicUrl: ctx.accountUrl(account.publicName),
+      technicalUrl: ctx.accountUrl(account.name),
+    });
   });
 
   app.get('/api/v5/reference/sites', (request, reply) => {

@@ -3,14 +3,49 @@
  * thin adapter over `EmulatorControl`, which the in-process handle uses too.
  * @module
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { ErrorCode } from '../errors.js';
 import type { EmulatorContext } from './context.js';
 import { isEmulatorControlError } from './errors.js';
+
+/**
+ * JSON only. A web page can send a request to 127.0.0.1 without asking the emulator (no CORS preflight) when it is
+ * a GET or HEAD, or a POST with a form, text/plain or no Content-Type at all (`fetch(url, { method: 'POST',
+ * mode: 'no-cors' })`, a Blob body without a type); it cannot send `application/json`, nor another method,
+ * without a preflight, which the emulator never grants. So: a POST must say `application/json` (an empty body then
+ * means `{}`), and other methods may carry no body but a JSON one.
+ */
+function isControlRequestAllowed(request: FastifyRequest): boolean {
+  const contentType = request.headers['content-type'];
+  if (contentType !== undefined) return contentType.split(';', 1)[0]!.trim().toLowerCase() === 'application/json';
+  if (request.method === 'POST') return false;
+  const length = request.headers['content-length'];
+  return request.headers['transfer-encoding'] === undefined && (length === undefined || length === '0');
+}
 
 type Name = { Params: { name: string } };
 
 export function controlRoutes(app: FastifyInstance, ctx: EmulatorContext): void {
   const { control } = ctx;
+
+  app.addHook('onRequest', async (request, reply) => {
+    if (!isControlRequestAllowed(request)) {
+      return reply.code(415).send({
+        error: { code: ErrorCode.EmulatorRequestInvalid, message: 'The control API accepts only application/json bodies (POST must send Content-Type: application/json)' },
+      });
+    }
+    return undefined;
+  });
+  // An empty JSON body is `{}` (a body-less POST still has to say application/json).
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    const text = String(body);
+    if (text.trim() === '') return done(null, {});
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(Object.assign(new Error('The body is not valid JSON'), { statusCode: 400 }), undefined);
+    }
+  });
 
   app.setErrorHandler((error, _request, reply) => {
     if (isEmulatorControlError(error)) {
@@ -23,6 +58,10 @@ export function controlRoutes(app: FastifyInstance, ctx: EmulatorContext): void 
   app.get('/_emulator/health', async () => ({ ok: true }));
 
   app.post('/_emulator/accounts', async (request, reply) => reply.code(201).send(control.createAccount(request.body as never)));
+
+  app.post<Name>('/_emulator/accounts/:name/rename', async (request) =>
+    control.renameAccount(request.params.name, (request.body as { name?: unknown } | undefined)?.name as never),
+  );
 
   app.post<Name>('/_emulator/accounts/:name/api-keys', async (request, reply) =>
     reply.code(201).send(control.createApiKey(request.params.name, request.body as never)),

@@ -24,6 +24,11 @@ export const CreateAccountInput = z.object({
 });
 export type CreateAccountInput = z.input<typeof CreateAccountInput>;
 
+/** `renameAccount`: the account's new name, a DNS label like the first. */
+export const RenameAccountInput = z.object({
+  name: z.string().regex(ACCOUNT_NAME_PATTERN, 'lowercase letters, digits and "-" (a DNS label)'),
+});
+
 export const CreateApiKeyInput = z.object({
   scopes: z.array(z.string().refine((s) => isKnownScope(s), 'unknown scope')).optional(),
   credentials: z.array(z.string().startsWith('/api/', 'a path starting with /api/')).optional(),
@@ -77,6 +82,11 @@ export const FaultInput = z
     contentType: z.string().min(1).optional(),
     delayMs: z.number().int().min(0).max(120_000).optional(),
     reset: z.boolean().optional(),
+    /**
+     * Let the call run, then replace its answer (`status`, `reset`, or only `delayMs` before answering): the CRM
+     * did the work but the module never hears of it, the lost answer a retried `edit` must survive.
+     */
+    after: z.boolean().optional(),
     times: z.number().int().min(1).optional(),
   })
   .refine((f) => f.status !== undefined || f.reset === true || (f.delayMs ?? 0) > 0, {

@@ -77,6 +77,27 @@ describe('emulator control API over HTTP', () => {
     assert.equal((await control('/_emulator/marketplace', { json: publish })).status, 201);
   });
 
+  it('a POST without Content-Type (what fetch in no-cors mode sends) is refused, body or not: no key is created', async () => {
+    crm.createAccount({ name: 'nocors' });
+    const keysBefore = (await callEmulator(crm.port, `nocors.localhost:${crm.port}`, '/admin/api-keys')).text.match(/<tr data-key-id=/g)?.length;
+    for (const call of [
+      { method: 'POST', headers: { 'content-length': '0' } },
+      { method: 'POST' },
+    ] as EmulatorCall[]) {
+      const reply = await control('/_emulator/accounts/nocors/api-keys', call);
+      assert.equal(reply.status, 415, JSON.stringify(call));
+    }
+    const { request } = await import('undici');
+    const blob = await request(`http://127.0.0.1:${crm.port}/_emulator/accounts/nocors/api-keys`, { method: 'POST', body: Buffer.from('{"scopes":[]}') });
+    assert.equal(blob.statusCode, 415, 'a body with no Content-Type');
+    await blob.body.dump();
+    const keysAfter = (await callEmulator(crm.port, `nocors.localhost:${crm.port}`, '/admin/api-keys')).text.match(/<tr data-key-id=/g)?.length;
+    assert.equal(keysAfter, keysBefore);
+    // A JSON POST without a body still works where the body is optional.
+    const made = await control('/_emulator/accounts/nocors/api-keys', { method: 'POST', headers: { 'content-type': 'application/json' } });
+    assert.equal(made.status, 201);
+  });
+
   it('health answers 200 on 127.0.0.1 and localhost', async () => {
     assert.equal((await control('/_emulator/health')).status, 200);
     assert.equal((await callEmulator(crm.port, `localhost:${crm.port}`, '/_emulator/health')).status, 200);

@@ -13,6 +13,7 @@ import {
   FaultInput,
   MarketplaceListingInput,
   parseControl,
+  RenameAccountInput,
 } from './control-schemas.js';
 import { EmulatorConflictError, EmulatorNotFoundError, EmulatorRequestError } from './errors.js';
 import type { FaultRule, FaultTable } from './faults.js';
@@ -44,6 +45,12 @@ export interface EmulatorControl extends ResourceControl {
   createAccount(input: CreateAccountInput): CreatedAccount;
   createApiKey(account: string, input?: CreateApiKeyInput): { apiKey: string };
   revokeApiKey(account: string, apiKey: string): void;
+  /**
+   * The account moves to `{newName}.localhost`: it answers there too (its old address keeps working), `system-info`
+   * reports the new address as `publicUrl` (the old one stays `technicalUrl`) and callbacks carry it as `systemUrl`.
+   * @throws EmulatorConflictError when the name is taken
+   */
+  renameAccount(account: string, newName: string): { url: string };
   /** Registered modules as stored, clientId included. */
   integrationModules(account: string): IntegrationModule[];
   /** Changes active/freeze, sends the activity callback and reports how it went. */
@@ -100,7 +107,7 @@ export function createControl({ state, faults, sender, connector, accountUrl }: 
     account,
     createAccount(raw) {
       const input = parseControl(CreateAccountInput, raw);
-      if (state.accounts.has(input.name)) throw new EmulatorConflictError('account', input.name);
+      if (state.accountNamed(input.name)) throw new EmulatorConflictError('account', input.name);
       const created: Account = {
         name: input.name,
         apiVersions: Object.freeze([...(input.apiVersions ?? DEFAULT_API_VERSIONS)]),
@@ -108,10 +115,19 @@ export function createControl({ state, faults, sender, connector, accountUrl }: 
         keys: new Map(),
         modules: new Map(),
         createdAt: new Date().toISOString(),
+        publicName: input.name,
       };
       state.accounts.set(created.name, created);
       const key = addKey(created, { scopes: [...KNOWN_SCOPES] });
       return { name: created.name, url: accountUrl(created.name), apiKey: key.key };
+    },
+    renameAccount(name, raw) {
+      const target = account(name);
+      const newName = parseControl(RenameAccountInput, { name: raw }).name;
+      if (newName !== target.name && state.accountNamed(newName)) throw new EmulatorConflictError('account', newName);
+      if (newName !== target.name) state.aliases.set(newName, target.name);
+      target.publicName = newName;
+      return { url: accountUrl(newName) };
     },
     createApiKey(name, raw) {
       return { apiKey: addKey(account(name), raw).key };
@@ -142,7 +158,7 @@ export function createControl({ state, faults, sender, connector, accountUrl }: 
               url: callbackUrl(baseUrl, action),
               clientId,
               activity,
-              systemUrl: input.systemUrl ?? accountUrl(name),
+              systemUrl: input.systemUrl ?? accountUrl(target.publicName),
             });
       module.lastDelivery = delivery;
       return delivery;

@@ -153,6 +153,23 @@ describe('emulator faults', () => {
     assert.equal((await hit()).status, 200);
   });
 
+  it('an after-fault lets the call run, then loses its answer: the edit is stored although the module saw 500 or a reset', async () => {
+    const code = 'after-fault';
+    const registration = { code, name: 'After', clientId: 'client-after', active: true };
+    const edit = (clientId: string) =>
+      callEmulator(crm.port, `demo.localhost:${crm.port}`, `/api/v5/integration-modules/${code}/edit`, {
+        apiKey: key,
+        form: { integrationModule: JSON.stringify({ ...registration, clientId }) },
+      });
+    crm.addFault({ path: `/api/v5/integration-modules/${code}/edit`, after: true, status: 500, times: 1 });
+    assert.equal((await edit('client-one')).status, 500);
+    assert.equal(crm.integrationModules('demo').find((m) => m.code === code)?.clientId, 'client-one');
+    crm.addFault({ path: `/api/v5/integration-modules/${code}/edit`, after: true, reset: true, times: 1 });
+    await assert.rejects(edit('client-two'));
+    assert.equal(crm.integrationModules('demo').find((m) => m.code === code)?.clientId, 'client-two');
+    assert.equal((await edit('client-three')).status, 200);
+  });
+
   it('keeps a rule without times until it is deleted', async () => {
     const { id } = crm.addFault({ path: '/api/api-versions', status: 500 });
     for (let i = 0; i < 3; i++) assert.equal((await hit('/api/api-versions')).status, 500);

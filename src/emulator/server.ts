@@ -35,17 +35,6 @@ const NOT_FOUND_HTML =
   '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Page not found</title></head>' +
   '<body><h1>Page not found</h1><p><a href="/admin/marketplace">Marketplace</a></p></body></html>';
 
-/**
- * A control-API request carries no body, or a JSON one. A `Content-Type` other than `application/json`
- * (with or without parameters) is refused even on an empty body: a cross-site form POST has one.
- */
-function isJsonOrEmpty(request: FastifyRequest): boolean {
-  const contentType = request.headers['content-type'];
-  if (contentType !== undefined) return contentType.split(';', 1)[0]!.trim().toLowerCase() === 'application/json';
-  const length = request.headers['content-length'];
-  return request.headers['transfer-encoding'] === undefined && (length === undefined || length === '0');
-}
-
 /** `accountUrl(name)` must already know the final port (it is read lazily, after listen). */
 export function buildEmulatorApp(options: ResolvedEmulatorOptions, accountUrl: (name: string) => string): EmulatorApp {
   const app = Fastify({
@@ -83,21 +72,12 @@ export function buildEmulatorApp(options: ResolvedEmulatorOptions, accountUrl: (
     const kind = classifyHost(request.headers.host);
     const control = request.url.startsWith('/_emulator/');
     if (kind.type === 'control') {
-      if (control) {
-        // JSON only: a web page can POST a form or text/plain to 127.0.0.1 without asking (no CORS preflight),
-        // but cannot send application/json without one, which the emulator never grants.
-        if (!isJsonOrEmpty(request)) {
-          reply.code(415).send({
-            error: { code: ErrorCode.EmulatorRequestInvalid, message: 'The control API accepts only application/json bodies' },
-          });
-          return;
-        }
-        return done();
-      }
+      // The control API's JSON-only rule is in control-routes.ts.
+      if (control) return done();
       reply.code(404).send({ error: { code: ErrorCode.EmulatorNotFound, message: 'The bare host serves only /_emulator/*' } });
       return;
     }
-    const account = kind.type === 'account' ? state.accounts.get(kind.name) : undefined;
+    const account = kind.type === 'account' ? state.accountNamed(kind.name) : undefined;
     if (account === undefined) {
       // Any host without an account answers like a CRM host that does not exist (PROTOCOL §2.5).
       reply.code(405).type('text/html').send(NO_ACCOUNT_HTML);

@@ -39,6 +39,11 @@ export interface Account {
   readonly keys: Map<string, ApiKeyRecord>;
   readonly modules: Map<string, StoredModule>;
   readonly createdAt: string;
+  /**
+   * The name the account is known by now: `system-info` reports `{publicName}.localhost` as its `publicUrl` and
+   * callbacks carry it as `systemUrl` (`renameAccount`, an account that moved to a new domain). Default: `name`.
+   */
+  publicName: string;
 }
 
 export interface MarketplaceListing {
@@ -84,6 +89,13 @@ const REQUEST_LOG_SIZE = 1000;
 export class EmulatorState {
   readonly accounts = new Map<string, Account>();
   readonly marketplace = new Map<string, MarketplaceListing>();
+  /** Other names an account answers at (after `renameAccount`): alias → account name. */
+  readonly aliases = new Map<string, string>();
+
+  /** The account a host name stands for: its own name or an alias. */
+  accountNamed(name: string): Account | undefined {
+    return this.accounts.get(name) ?? this.accounts.get(this.aliases.get(name) ?? '');
+  }
   // A ring buffer: the journal keeps the most recent calls and never grows under load.
   readonly #log: (RequestLogEntry | undefined)[] = new Array(REQUEST_LOG_SIZE);
   #logNext = 0;

@@ -26,12 +26,15 @@ import { crmSources, helmetOptions } from './security.js';
 import { settingsRoutes } from './settings-routes.js';
 import { createSimpleConnection, type SimpleConnection } from '../connect/simple-connection.js';
 import { simpleConnectionRoutes } from './simple-connection-routes.js';
-import { type Form, type Query, settingsFrom, text } from './form.js';
 import { settingsDefaults } from '../connect/module-definition.js';
 import { observeCallback, observeConnect } from '../observability/telemetry.js';
 import { callbackRoutes, moduleOwnRoutes } from '../callbacks/routes.js';
 import { crmLocale } from '../callbacks/locale.js';
 import type { Connection } from '../store/types.js';
+import { settingsFrom, text } from './form.js';
+import { formOnly, readForm, readQuery, refuseRepeated, single } from './input.js';
+import { csrfCookieName, sessionCookieName, type SessionOptions } from './session.js';
+import { submitThrottle, type SubmitThrottleOptions } from './throttle.js';
 
 export interface ModuleHostOptions {
   readonly kit: ConnectKit;
@@ -43,6 +46,8 @@ export interface ModuleHostOptions {
   readonly sessionTtlSeconds?: number;
   /** Largest accepted form body. Default 64 KiB. */
   readonly bodyLimit?: number;
+  /** Limits on connect-form submits, checked before any CRM call (`src/host/throttle.ts`). */
+  readonly throttle?: SubmitThrottleOptions;
 }
 
 const ASSET_CSS_PATH = '/assets/module.css';
@@ -51,6 +56,7 @@ const ASSET_CSS_PATH = '/assets/module.css';
 const JSON_ERRORS: Readonly<Record<number, string>> = {
   400: 'Malformed request',
   413: 'Request body is too large',
+  429: 'Too many requests',
   415: 'Unsupported content type: send application/x-www-form-urlencoded',
 };
 
@@ -59,7 +65,7 @@ const JSON_ERRORS: Readonly<Record<number, string>> = {
 export interface HostContext {
   readonly kit: ConnectKit;
   readonly at: (path: string) => string;
-  readonly session: { readonly path: string; readonly secure: boolean; readonly ttlSeconds: number };
+  readonly session: SessionOptions;
   readonly page: (request: FastifyRequest, locale: Locale) => PageContext;
   /** `?lang=` / a `lang` field, else the account's language as the CRM reported it, else `Accept-Language`. */
   readonly locale: (request: FastifyRequest, connection?: Connection) => Locale;
@@ -85,6 +91,7 @@ async function pageRoutes(app: FastifyInstance, host: HostContext, options: Modu
   await app.register(helmet, helmetOptions(crmSources(kit.accountUrlPolicy)));
   await app.register(csrf, {
     sessionPlugin: '@fastify/cookie',
+    cookieKey: csrfCookieName(kit.module.code),
     cookieOpts: { signed: true, httpOnly: true, sameSite: 'lax', secure: host.session.secure, path: host.session.path },
   });
 
@@ -103,9 +110,12 @@ async function pageRoutes(app: FastifyInstance, host: HostContext, options: Modu
     if (jsonRoutes.has(request.routeOptions.url ?? '')) {
       return reply.code(status).send({ success: false, errorMsg: JSON_ERRORS[status] ?? 'Internal error' });
     }
-    const code = status === 413 || status === 415 || status === 400 ? ErrorCode.FormInvalid : ErrorCode.Internal;
+    const code =
+      status === 429 ? ErrorCode.TooManyAttempts : status === 413 || status === 415 || status === 400 ? ErrorCode.FormInvalid : ErrorCode.Internal;
     return reply.code(status).type('text/html').send(messagePage(host.page(request, locale), errorMessage(locale, code)));
   });
+
+  const throttled = await submitThrottle(app, kit, options.throttle);
 
   app.get(ASSET_CSS_PATH, async (_request, reply) =>
     reply.type('text/css').header('cache-control', 'public, max-age=3600').send(MODULE_CSS),
@@ -113,8 +123,8 @@ async function pageRoutes(app: FastifyInstance, host: HostContext, options: Modu
 
   const initialSettings = settingsDefaults(kit.module);
   // Step 3: the form, with the account pre-filled from `?account=` (PROTOCOL §10, §18).
-  app.get(paths.connect, async (request, reply) => {
-    const query = request.query as Query;
+  app.get(paths.connect, { preValidation: refuseRepeated }, async (request, reply) => {
+    const query = readQuery(request);
     const locale = host.locale(request);
     const token = reply.generateCsrf();
     return reply.type('text/html').send(
@@ -130,8 +140,8 @@ async function pageRoutes(app: FastifyInstance, host: HostContext, options: Modu
   });
 
   // Steps 4–6.
-  app.post(paths.connect, { preValidation: app.csrfProtection }, async (request, reply) => {
-    const form = (request.body ?? {}) as Form;
+  app.post(paths.connect, { onRequest: formOnly, preValidation: [refuseRepeated, app.csrfProtection], preHandler: throttled }, async (request, reply) => {
+    const form = readForm(request);
     const locale = host.locale(request);
     const settings = settingsFrom(form);
     const result = await observeConnect(kit, 'form', () => connectAccount(kit, {
@@ -165,7 +175,7 @@ async function pageRoutes(app: FastifyInstance, host: HostContext, options: Modu
   if (host.simple) await simpleConnectionRoutes(app, host, host.simple);
 
   // The CRM's activity callback (PROTOCOL §11.1): server to server, identified by clientId only.
-  app.post(paths.activity, async (request, reply) => {
+  app.post(paths.activity, { preValidation: refuseRepeated }, async (request, reply) => {
     const outcome = await observeCallback(kit, 'activity', () => handleActivityCallback(kit, request.body ?? {}));
     if (outcome.status === 200) request.log.info({ connectionId: outcome.connectionId }, 'activity callback applied');
     else request.log.warn({ status: outcome.status }, outcome.body.errorMsg);
@@ -193,11 +203,13 @@ function resolveHost(app: FastifyInstance, options: ModuleHostOptions): HostCont
   const prefix = app.prefix.replace(/\/+$/, '');
   const at = (path: string) => `${prefix}${path}`;
   const locale = (request: FastifyRequest, connection?: Connection): Locale => {
-    const query = request.query as Query | undefined;
-    const body = request.body as Form | undefined;
-    const explicit = query?.lang ?? (typeof body?.lang === 'string' ? body.lang : undefined);
+    // Read before the edge may have run (the error handler): only a single string counts.
+    const query = request.query as Record<string, unknown> | undefined;
+    const body = request.body as Record<string, unknown> | undefined;
+    const explicit = single(query?.lang) ?? single(body?.lang);
     if (isLocale(explicit)) return explicit;
-    return crmLocale(connection) ?? pickLocale(request.headers['accept-language'], explicit);
+    // Inside the CRM, the account's language (its `settings` callback) before the browser's.
+    return crmLocale(connection) ?? pickLocale(single(request.headers['accept-language']), explicit);
   };
   return Object.freeze({
     kit: options.kit,
@@ -208,6 +220,7 @@ function resolveHost(app: FastifyInstance, options: ModuleHostOptions): HostCont
       path: prefix || '/',
       secure: options.secureCookies ?? options.kit.module.baseUrl.startsWith('https://'),
       ttlSeconds: options.sessionTtlSeconds ?? 12 * 60 * 60,
+      cookie: sessionCookieName(options.kit.module.code),
     },
     locale,
     page: (request: FastifyRequest, pageLocale: Locale): PageContext => {

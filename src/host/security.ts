@@ -44,11 +44,38 @@ export function helmetOptions(crm: readonly string[]): FastifyHelmetOptions {
   };
 }
 
-const SECRET_PARAMS = /([?&](?:clientId|apiKey|token|ticket|_csrf)=)[^&#]*/gi;
+/** Parameter names whose values are secret, compared after decoding, lowercasing and dropping `-`, `_` and `[…]`. */
+const SECRET_NAMES = new Set(['clientid', 'apikey', 'token', 'ticket', 'csrf', 'entry', 'secret', 'password', 'register']);
 
-/** A URL fit for logs: secret-bearing query values replaced. */
+function secretName(rawKey: string): boolean {
+  let key = rawKey.replace(/\+/g, ' ');
+  try {
+    key = decodeURIComponent(key);
+  } catch {
+    // Malformed escapes: judge the raw text (the server's parser may still read it as the secret name).
+  }
+  const normalized = key.replace(/\[.*$/, '').replace(/[-_\s]/g, '').toLowerCase();
+  return SECRET_NAMES.has(normalized);
+}
+
+/**
+ * A URL fit for logs: the query is split into parameters, and a parameter whose decoded name is a secret's
+ * (`clientId`, `client%49d`, `clientId[]`, `api_key`…) gets `[redacted]` for its value. The rest is kept as sent.
+ */
 export function redactUrl(url: string): string {
-  return url.replace(SECRET_PARAMS, '$1[redacted]');
+  const q = url.indexOf('?');
+  if (q === -1) return url;
+  const hash = url.indexOf('#', q);
+  const query = url.slice(q + 1, hash === -1 ? undefined : hash);
+  const redacted = query
+    .split('&')
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      const key = eq === -1 ? pair : pair.slice(0, eq);
+      return secretName(key) ? `${key}=[redacted]` : pair;
+    })
+    .join('&');
+  return `${url.slice(0, q)}?${redacted}${hash === -1 ? '' : url.slice(hash)}`;
 }
 
 /** Fastify logger serializers that keep secrets out of request logs. */

@@ -1,21 +1,23 @@
 /**
  * The settings page of a connected module: the CRM opens the registered accountUrl with a top-level form POST
- * carrying `clientId` (PROTOCOL §18). We accept it from the body or the query, keep the connection in a signed
- * session cookie and redirect to a plain GET page (post/redirect/get), so the clientId never stays in the
- * address bar, the history or a log line.
+ * carrying `clientId` (PROTOCOL §18). When the POST comes from the connection's own account we keep the connection
+ * in a signed session cookie and redirect to a plain GET page (post/redirect/get), so the clientId never stays in
+ * the address bar, the history or a log line; otherwise the person confirms first (`settings-entry.ts`).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { changeApiKey, changeSettings, disconnect, type ManageResult } from '../connect/manage-connection.js';
 import { ErrorCode } from '../errors.js';
-import { errorMessage, type Locale } from '../i18n/index.js';
+import { errorMessage, type Locale, translate } from '../i18n/index.js';
 import type { Connection } from '../store/types.js';
 import { messagePage } from './pages/layout.js';
 import { type SettingsNotice, type SettingsPageInput, settingsPage } from './pages/settings-page.js';
-import { type Form, type Query, settingsFrom, text } from './form.js';
+import { type Form, settingsFrom, text } from './form.js';
+import { formOnly, readForm, readQuery, refuseRepeated } from './input.js';
 import type { HostContext } from './plugin.js';
 import { findOwnById, findOwnByClientId } from '../connect/kit.js';
-import { endSession, enterSettings, readSession } from './session.js';
-import { exchangeLoginTicket } from './simple-connection-routes.js';
+import { endSession, enterSettings, readSession, sessionStillValid } from './session.js';
+import { confirmEntryPage, entryToken, judgeEntry, readEntryToken } from './settings-entry.js';
+import { redeemLoginTicket } from './simple-connection-routes.js';
 import { activitySparklines } from '../observability/svg-charts.js';
 import { settingsSectionHtml } from '../callbacks/routes.js';
 import { html } from '../html/html.js';
@@ -28,7 +30,7 @@ const NOTICES: readonly SettingsNotice[] = ['saved', 'keySaved', 'disconnected']
 export async function settingsRoutes(app: FastifyInstance, host: HostContext): Promise<void> {
   const { kit } = host;
   const base = kit.module.paths.settings;
-  const actions = { settings: `${base}/save`, apiKey: `${base}/api-key`, disconnect: `${base}/disconnect` };
+  const actions = { settings: `${base}/save`, apiKey: `${base}/api-key`, disconnect: `${base}/disconnect`, open: `${base}/open` };
   const absolute = {
     settings: host.at(actions.settings),
     apiKey: host.at(actions.apiKey),
@@ -41,19 +43,42 @@ export async function settingsRoutes(app: FastifyInstance, host: HostContext): P
     return reply.code(status).type('text/html').send(messagePage(host.page(request, locale), errorMessage(locale, code)));
   };
 
-  const openByClientId = async (request: FastifyRequest, reply: FastifyReply, clientId: string) => {
-    const connection = await findOwnByClientId(kit, clientId);
-    if (!connection) return fail(request, reply, 404, ErrorCode.ConnectionNotFound);
-    request.log.info({ connectionId: connection.id }, 'settings opened from the CRM');
-    return enterSettings(reply, connection.id, { ...host.session, settingsPath: host.at(base) }, (request.query as Query).lang);
+  const enter = (request: FastifyRequest, reply: FastifyReply, connection: Connection, lang: string | undefined) =>
+    enterSettings(reply, connection.id, { ...host.session, settingsPath: host.at(base) }, lang);
+
+  /** "Open the settings of {account}?": the way in for every entry the module cannot attribute to the account. */
+  const confirm = (request: FastifyRequest, reply: FastifyReply, connection: Connection) => {
+    const locale = host.locale(request);
+    return reply
+      .code(200)
+      .type('text/html')
+      .header('cache-control', 'no-store')
+      .send(
+        confirmEntryPage(host.page(request, locale), {
+          kit,
+          connection,
+          action: host.at(actions.open),
+          csrfToken: reply.generateCsrf(),
+          entry: entryToken(reply, connection.id),
+          lang: readQuery(request).lang,
+        }),
+      );
   };
 
   /** The session's connection, or `undefined` after answering with the right page. */
   const sessionConnection = async (request: FastifyRequest, reply: FastifyReply): Promise<Connection | undefined> => {
-    const id = readSession(request);
-    const connection = id ? await findOwnById(kit, id) : undefined;
+    const session = readSession(request, host.session);
+    const found = session ? await findOwnById(kit, session.connectionId) : undefined;
+    const connection = found && session && sessionStillValid(session, found) ? found : undefined;
     if (!connection) {
-      if (id) endSession(reply, host.session);
+      if (session) endSession(reply, host.session);
+      const notice = readQuery(request).notice;
+      // The page a disconnect lands on: the session that made it is over, the message needs none.
+      if (notice === 'disconnected') {
+        const locale = host.locale(request);
+        await reply.code(200).type('text/html').header('cache-control', 'no-store').send(messagePage(host.page(request, locale), translate(locale, 'settings.disconnected')));
+        return undefined;
+      }
       await fail(request, reply, 401, ErrorCode.SessionMissing);
       return undefined;
     }
@@ -92,25 +117,45 @@ export async function settingsRoutes(app: FastifyInstance, host: HostContext): P
       );
   };
 
-  app.post(base, async (request, reply) => {
-    // The CRM's own page posts here cross-site; another site posting its clientId would log the person into a
-    // stranger's connection. A browser's Origin tells them apart ("null" and none are let through: privacy
-    // settings may hide the CRM's origin, and the clientId is still required).
+  app.post(base, { onRequest: formOnly, preValidation: refuseRepeated }, async (request, reply) => {
+    const clientId = readForm(request).clientId || (readQuery(request).clientId ?? '');
+    if (!clientId) return fail(request, reply, 400, ErrorCode.ConnectionNotFound);
+    const connection = await findOwnByClientId(kit, clientId);
+    if (!connection) return fail(request, reply, 404, ErrorCode.ConnectionNotFound);
     const origin = request.headers.origin;
-    if (origin && origin !== 'null' && origin !== moduleOrigin && !kit.checkAccountUrl(origin).ok) {
-      request.log.warn({ origin }, 'settings opened from a site that is not a CRM account');
+    const verdict = await judgeEntry(kit, connection, origin, moduleOrigin, request.log);
+    if (verdict === 'refuse') {
+      request.log.warn({ origin, connectionId: connection.id }, 'settings opened from a site that is not the connection\'s account');
       return fail(request, reply, 403, ErrorCode.ConnectionNotFound);
     }
-    const clientId = text((request.body as Form | undefined)?.clientId) || ((request.query as Query).clientId ?? '');
-    if (!clientId) return fail(request, reply, 400, ErrorCode.ConnectionNotFound);
-    return openByClientId(request, reply, clientId);
+    if (verdict === 'confirm') return confirm(request, reply, connection);
+    request.log.info({ connectionId: connection.id }, 'settings opened from the CRM');
+    return enter(request, reply, connection, readQuery(request).lang);
   });
 
-  app.get(base, async (request, reply) => {
-    const query = request.query as Query;
-    if (query.clientId) return openByClientId(request, reply, query.clientId);
+  // The confirmation page's button: same-origin, CSRF-checked, with the entry token it carries.
+  app.post(actions.open, { onRequest: formOnly, preValidation: [refuseRepeated, app.csrfProtection] }, async (request, reply) => {
+    const form = readForm(request);
+    const id = readEntryToken(request, form.entry);
+    const connection = id ? await findOwnById(kit, id) : undefined;
+    if (!connection) return fail(request, reply, 401, ErrorCode.SessionMissing);
+    request.log.info({ connectionId: connection.id }, 'settings opened after confirmation');
+    return enter(request, reply, connection, form.lang);
+  });
+
+  app.get(base, { preValidation: refuseRepeated }, async (request, reply) => {
+    const query = readQuery(request);
+    // No GET opens a session: a link carrying a clientId or a ticket leads to the confirmation page.
+    if (query.clientId) {
+      const connection = await findOwnByClientId(kit, query.clientId);
+      if (!connection) return fail(request, reply, 404, ErrorCode.ConnectionNotFound);
+      return confirm(request, reply, connection);
+    }
     // The simple connection's landing: the CRM redirects here with a login ticket (docs/simple-connection.md).
-    if (query.ticket !== undefined) return exchangeLoginTicket(host, request, reply, query.ticket);
+    if (query.ticket !== undefined) {
+      const connection = await redeemLoginTicket(host, request, reply, query.ticket);
+      return connection ? confirm(request, reply, connection) : reply;
+    }
     const connection = await sessionConnection(request, reply);
     if (!connection) return reply;
     const notice = NOTICES.find((n) => n === query.notice);
@@ -124,12 +169,13 @@ export async function settingsRoutes(app: FastifyInstance, host: HostContext): P
     notice: SettingsNotice,
     change: (connection: Connection, body: Form, locale: Locale) => Promise<ManageResult>,
   ) =>
-    app.post(path, { preValidation: app.csrfProtection }, async (request, reply) => {
+    app.post(path, { onRequest: formOnly, preValidation: [refuseRepeated, app.csrfProtection] }, async (request, reply) => {
       const connection = await sessionConnection(request, reply);
       if (!connection) return reply;
-      const body = (request.body ?? {}) as Form;
+      const body: Form = { ...readForm(request) };
       const locale = host.locale(request, connection);
       const result = await change(connection, body, locale);
+      if (result.ok && form === 'disconnect') endSession(reply, host.session);
       if (result.ok) return reply.redirect(`${host.at(base)}?notice=${notice}&lang=${locale}`, 303);
       const settingsValues = form === 'settings' ? settingsFrom(body) : undefined;
       return render(request, reply, connection, { failure: { form, failure: result.failure }, settingsValues }, 422);

@@ -8,19 +8,20 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SimpleConnection } from '../connect/simple-connection.js';
 import { ErrorCode } from '../errors.js';
 import { errorMessage } from '../i18n/index.js';
-import type { Query } from './form.js';
+import { refuseRepeated } from './input.js';
 import { messagePage } from './pages/layout.js';
 import type { HostContext } from './plugin.js';
-import { endSession, enterSettings } from './session.js';
+import { endSession } from './session.js';
+import type { Connection } from '../store/types.js';
 import { observeConnect } from '../observability/telemetry.js';
 
 /** Registers `GET paths.simpleConfig` and `POST paths.simpleRegister`. No CSRF: the CRM calls them, not a browser. */
 export async function simpleConnectionRoutes(app: FastifyInstance, host: HostContext, simple: SimpleConnection): Promise<void> {
   const { paths } = host.kit.module;
 
-  app.get(paths.simpleConfig, async (_request, reply) => reply.header('cache-control', 'no-store').send(simple.config()));
+  app.get(paths.simpleConfig, { preValidation: refuseRepeated }, async (_request, reply) => reply.header('cache-control', 'no-store').send(simple.config()));
 
-  app.post(paths.simpleRegister, async (request, reply) => {
+  app.post(paths.simpleRegister, { preValidation: refuseRepeated }, async (request, reply) => {
     const outcome = await observeConnect(host.kit, 'simple', () => simple.register(request.body ?? {}, host.locale(request)));
     if (!outcome.ok) request.log.warn({ status: outcome.status, code: outcome.code }, 'simple connection refused');
     return reply.code(outcome.status).header('cache-control', 'no-store').send(outcome.body);
@@ -28,23 +29,24 @@ export async function simpleConnectionRoutes(app: FastifyInstance, host: HostCon
 }
 
 /**
- * `GET settings?ticket=…`: a valid, unexpired, unused ticket becomes the session cookie, then a redirect to the
- * clean settings URL, so the ticket leaves the address bar at once. Anything else: the localized "session
- * missing" page (401), the same for every reason so the page tells an attacker nothing.
+ * `GET settings?ticket=…`: a valid, unexpired, unused ticket is claimed and its connection returned; the caller
+ * shows the confirmation page (no GET opens a session), whose button opens the session. Anything else: the
+ * localized "session missing" page (401), the same for every reason so the page tells an attacker nothing, and
+ * `undefined`.
  */
-export async function exchangeLoginTicket(host: HostContext, request: FastifyRequest, reply: FastifyReply, ticket: string) {
+export async function redeemLoginTicket(host: HostContext, request: FastifyRequest, reply: FastifyReply, ticket: string): Promise<Connection | undefined> {
   const redemption = host.simple ? await host.simple.redeemTicket(ticket) : ({ ok: false, reason: 'malformed' } as const);
   if (!redemption.ok) {
     request.log.warn({ reason: redemption.reason }, 'settings: login ticket refused');
     endSession(reply, host.session);
     const locale = host.locale(request);
-    return reply
+    await reply
       .code(401)
       .type('text/html')
       .header('cache-control', 'no-store')
       .send(messagePage(host.page(request, locale), errorMessage(locale, ErrorCode.SessionMissing)));
+    return undefined;
   }
-  request.log.info({ connectionId: redemption.connection.id }, 'settings opened with a login ticket');
-  const settingsPath = host.at(host.kit.module.paths.settings);
-  return enterSettings(reply, redemption.connection.id, { ...host.session, settingsPath }, (request.query as Query).lang);
+  request.log.info({ connectionId: redemption.connection.id }, 'settings: login ticket redeemed; asking to confirm');
+  return redemption.connection;
 }

@@ -3,7 +3,7 @@
  * a CRM transport. For a module inside a bigger app, register `moduleHost` instead.
  */
 import { hkdfSync } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { createConnectKit, type ComposedConnectKit } from '../connect/create-connect-kit.js';
@@ -17,7 +17,11 @@ import { ConfigError } from '../errors.js';
 import { type Keyring, loadKeyring } from '../store/keyring.js';
 import { openConnectionStore } from '../store/open-connection-store.js';
 import type { Connection, ConnectionStore } from '../store/types.js';
+import { startReconciler } from '../connect/reconcile.js';
 import { moduleHost } from './plugin.js';
+import { bareClientError } from './input.js';
+import type { SubmitThrottleOptions } from './throttle.js';
+import type { RateLimit } from '../crm/rate-limiter.js';
 import { redactingSerializers } from './security.js';
 import type { Observability } from '../observability/observability.js';
 
@@ -47,13 +51,49 @@ export interface StartModuleOptions {
   /** Signs cookies. Default: derived from the keyring, so there is one secret less to configure. */
   readonly cookieSecret?: string | readonly string[];
   readonly redirectAfterConnect?: (connection: Connection) => string;
+  /**
+   * How long a client may take, so a slow one cannot hold connections (defaults in {@link DEFAULT_TIMEOUTS}):
+   * `requestMs` to send the whole request (headers and body), `headersMs` to send the headers, `keepAliveMs` an
+   * idle keep-alive connection is kept, `idleMs` a socket may be silent mid-request.
+   */
+  readonly timeouts?: Partial<ServerTimeouts>;
+  /**
+   * Production refuses requests whose `Host` is not the module's own (the host of `baseUrl`) with 421, except the
+   * health check. Other host names (`host:port` as sent) that are the module too.
+   */
+  readonly allowedHosts?: readonly string[];
+  /** Limits on connect-form submits per client address and per account (`src/host/throttle.ts`). */
+  readonly throttle?: SubmitThrottleOptions;
+  /** The share of an account's CRM budget the connect form may use (`ConnectKitOptions.unauthenticatedShare`). */
+  readonly unauthenticatedShare?: RateLimit | false;
+  /**
+   * Fastify's `trustProxy`: set it behind a reverse proxy so the per-client throttle sees clients, not the proxy
+   * (e.g. `true`, a hop count, or the proxy's addresses). Default false.
+   */
+  readonly trustProxy?: boolean | number | string | readonly string[];
   /** Adds the developer's own routes and plugins before the server starts listening. */
   readonly configure?: (app: FastifyInstance) => void | Promise<void>;
+  /**
+   * The reconciler of registrations whose outcome is unknown (a lost `edit` answer nobody retried, a crash between
+   * `edit` and the write after it; docs/connect-flow.md): a pass soon after start and every `intervalMs`, over
+   * stages older than `olderThanMs`. `false` turns it off (run `reconcileStaged` yourself). Default: on, 60 s / 60 s.
+   */
+  readonly reconcile?: false | { readonly intervalMs?: number; readonly olderThanMs?: number; readonly firstAfterMs?: number };
   /** Fastify/pino logging: `false` for none; a `stream` receives the JSON lines instead of stdout. Default: `info`. */
   readonly logger?: boolean | { readonly level: string; readonly stream?: NodeJS.WritableStream };
   /** Metrics, traces and the settings page's sparkline, from `createObservability` (docs/guide/observability.md). Default: off. */
   readonly observability?: Observability;
 }
+
+export interface ServerTimeouts {
+  readonly requestMs: number;
+  readonly headersMs: number;
+  readonly keepAliveMs: number;
+  readonly idleMs: number;
+}
+
+/** Whole request 30 s, headers 10 s, idle keep-alive 5 s, a silent socket 30 s. */
+export const DEFAULT_TIMEOUTS: ServerTimeouts = Object.freeze({ requestMs: 30_000, headersMs: 10_000, keepAliveMs: 5_000, idleMs: 30_000 });
 
 export interface RunningModule {
   readonly app: FastifyInstance;
@@ -72,9 +112,17 @@ export async function startModule(options: StartModuleOptions): Promise<RunningM
     (await openConnectionStore({ keyring: keyring as Keyring, databaseUrl: options.databaseUrl, dataDir: options.dataDir }));
   const logger = options.logger ?? { level: 'info' };
   const host = options.host ?? '127.0.0.1';
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+  const serverOptions = {
+    requestTimeout: timeouts.requestMs,
+    keepAliveTimeout: timeouts.keepAliveMs,
+    // Node checks request and header deadlines on this interval (default 30 s, which would let them overrun).
+    headersTimeout: Math.min(timeouts.headersMs, timeouts.requestMs),
+    connectionsCheckingInterval: Math.max(100, Math.min(5_000, Math.floor(Math.min(timeouts.headersMs, timeouts.requestMs) / 4))),
+  };
   // A module built from its address needs the socket bound before the routes exist: bind it first, then hand it
   // to Fastify (serverFactory), which never listens itself and so never closes it.
-  const early = typeof options.module === 'function' ? await bindServer(options.port ?? 0, host) : undefined;
+  const early = typeof options.module === 'function' ? await bindServer(options.port ?? 0, host, serverOptions, timeouts.idleMs) : undefined;
   let module: AnyModuleDefinition;
   try {
     module = typeof options.module === 'function' ? options.module(early!.url) : options.module;
@@ -85,6 +133,10 @@ export async function startModule(options: StartModuleOptions): Promise<RunningM
   }
   const app = Fastify({
     ...(early ? { serverFactory: early.attach } : {}),
+    requestTimeout: timeouts.requestMs,
+    keepAliveTimeout: timeouts.keepAliveMs,
+    connectionTimeout: timeouts.idleMs,
+    http: { headersTimeout: serverOptions.headersTimeout, connectionsCheckingInterval: serverOptions.connectionsCheckingInterval },
     logger:
       logger === false
         ? false
@@ -93,8 +145,11 @@ export async function startModule(options: StartModuleOptions): Promise<RunningM
             serializers: redactingSerializers,
             ...(logger !== true && logger.stream ? { stream: logger.stream } : {}),
           },
-    // Behind a proxy the module sees the proxy's address; it does not use client IPs, so nothing to trust.
-    trustProxy: false,
+    // Behind a proxy the module sees the proxy's address unless told to trust it (the connect form's per-client
+    // throttle is the one user of client addresses).
+    trustProxy: (options.trustProxy ?? false) as boolean,
+    // A request line Node cannot parse gets a bodiless 400 (Fastify's default writes a body, even after a HEAD).
+    clientErrorHandler: bareClientError,
   });
   try {
     // Production refuses local account addresses whatever NODE_ENV says (STYLE R17: dev switches never ship).
@@ -111,28 +166,32 @@ export async function startModule(options: StartModuleOptions): Promise<RunningM
       transport: options.transport ?? createCrmTransport({ accountUrlPolicy: policy, logger: app.log as unknown as CrmLogger, telemetry: options.observability?.telemetry }),
       ...(options.retry ? { retry: options.retry } : {}),
       ...(options.redirectAfterConnect ? { redirectAfterConnect: options.redirectAfterConnect } : {}),
+      ...(options.unauthenticatedShare !== undefined ? { unauthenticatedShare: options.unauthenticatedShare } : {}),
       logger: app.log as unknown as FlowLogger,
       telemetry: options.observability?.telemetry,
     });
     const prefix = new URL(module.baseUrl).pathname.replace(/\/+$/, '');
+    if (production) refuseForeignHosts(app, module, options.allowedHosts ?? []);
     await app.register(moduleHost, {
       prefix,
       kit,
       cookieSecret: options.cookieSecret ?? cookieSecretsFrom(keyring as Keyring),
+      ...(options.throttle ? { throttle: options.throttle } : {}),
     });
     await options.observability?.attach(app);
     await options.configure?.(app);
     if (early) {
       await app.ready();
       early.open();
-    }
-    else await app.listen({ port: options.port ?? 0, host });
+    } else await app.listen({ port: options.port ?? 0, host });
+    const reconciler = options.reconcile === false ? undefined : startReconciler(kit, options.reconcile ?? {});
     return {
       app,
       url: early?.url ?? urlOf(app.server, host),
       store,
       kit,
       async close() {
+        await reconciler?.stop();
         await app.close();
         await early?.close();
         if (!options.transport) await kit.transport.close();
@@ -164,8 +223,9 @@ interface BoundServer {
   close(): Promise<void>;
 }
 
-async function bindServer(port: number, host: string): Promise<BoundServer> {
-  const server = createServer();
+async function bindServer(port: number, host: string, serverOptions: ServerOptions, idleMs: number): Promise<BoundServer> {
+  const server = createServer(serverOptions);
+  server.setTimeout(idleMs);
   // The socket listens before Fastify is ready, and Fastify must not see a request until it is: hold them.
   let serve: RequestHandler | undefined;
   let handler: RequestHandler | undefined;
@@ -199,6 +259,23 @@ async function bindServer(port: number, host: string): Promise<BoundServer> {
         server.closeAllConnections();
       }),
   };
+}
+
+/**
+ * 421 for a request whose `Host` is not the module's (DNS rebinding, a proxy sending another site's traffic, a
+ * crafted Host that ends up in a redirect). The health check answers whatever the Host: load balancers probe by
+ * address.
+ */
+function refuseForeignHosts(app: FastifyInstance, module: AnyModuleDefinition, extra: readonly string[]): void {
+  const base = new URL(module.baseUrl);
+  const allowed = new Set([base.host, ...extra].map((host) => host.toLowerCase()));
+  const health = `${base.pathname.replace(/\/+$/, '')}${module.paths.health}`;
+  app.addHook('onRequest', async (request, reply) => {
+    const host = (request.headers.host ?? '').toLowerCase();
+    if (allowed.has(host) || request.url === health || request.url.startsWith(`${health}?`)) return;
+    request.log.warn({ host: host.slice(0, 100) }, 'request for another host refused');
+    return reply.code(421).type('text/plain; charset=utf-8').send('Misdirected request');
+  });
 }
 
 /** One cookie secret per keyring key, newest first: the newest signs, older ones still verify after rotation. */

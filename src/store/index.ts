@@ -13,6 +13,8 @@ export type {
   ConnectionStore,
   ConnectInput,
   NewEvent,
+  StagedRegistration,
+  StageInput,
 } from './types.js';
 export { KyselyConnectionStore, classifyStoreError, type KyselyConnectionStoreOptions, type StoreDialect } from './kysely-connection-store.js';
 export {

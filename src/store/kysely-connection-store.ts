@@ -22,6 +22,7 @@ import type {
   ConnectionStore,
   ConnectInput,
   NewEvent,
+  StagedRegistration,
 } from './types.js';
 
 export type StoreDialect = 'sqlite' | 'postgres';
@@ -46,6 +47,18 @@ export interface KyselyConnectionStoreOptions {
 
 type Db = Kysely<StoreDatabase> | Transaction<StoreDatabase>;
 type Row = ConnectionsTable;
+/** Secrets already known in plaintext when a row is turned into a `Connection` (so they need not be opened). */
+type Known = { readonly clientId?: string; readonly apiKey?: string; readonly stagedApiKey?: string };
+
+/** The stage columns of a row without a stage. */
+const NO_STAGE = Object.freeze({
+  stage_id: null,
+  staged_at: null,
+  staged_api_key_sealed: null,
+  staged_settings: null,
+  staged_api_version: null,
+  staged_scopes: null,
+});
 
 const T = 'rcmk_connections' as const;
 const E = 'rcmk_connection_events' as const;
@@ -154,6 +167,9 @@ export class KyselyConnectionStore implements ConnectionStore {
           updated_at: now,
           version: 1,
           crm_settings: '{}',
+          ...NO_STAGE,
+          connected_at: null,
+          sessions_ended_at: null,
         };
         // ON CONFLICT DO NOTHING: a concurrent connect of the same account that committed first wins the insert
         // (PostgreSQL waits for it), and this call falls through to the update below.
@@ -177,7 +193,7 @@ export class KyselyConnectionStore implements ConnectionStore {
       const updated = await trx
         .updateTable(T)
         .set({
-          ...this.#sealSecrets(existing.id, clientId, input.apiKey),
+          ...this.#resealRow(existing, { apiKey: input.apiKey }),
           settings: JSON.stringify(input.settings),
           api_version: input.apiVersion,
           scopes: JSON.stringify(input.scopes),
@@ -196,6 +212,77 @@ export class KyselyConnectionStore implements ConnectionStore {
     });
   }
 
+  async stageConnect(input: ConnectInput, stageId: string): Promise<{ connection: Connection; created: boolean }> {
+    return this.#transaction(async (trx) => {
+      const now = iso(this.#now());
+      const staged = {
+        stage_id: stageId,
+        staged_at: now,
+        staged_settings: JSON.stringify(input.settings),
+        staged_api_version: input.apiVersion,
+        staged_scopes: JSON.stringify(input.scopes),
+      };
+      let existing = await this.#selectByAccount(trx, input.accountUrl, input.moduleCode);
+      if (!existing) {
+        const id = randomUUID();
+        const row: Row = {
+          id,
+          module_code: input.moduleCode,
+          account_url: input.accountUrl,
+          ...this.#sealSecrets(id, input.newClientId, input.apiKey),
+          staged_api_key_sealed: this.sealer.seal(input.apiKey, id, 'stagedApiKey'),
+          ...staged,
+          settings: JSON.stringify(input.settings),
+          state: 'pending',
+          active: 0,
+          freeze: 0,
+          api_version: input.apiVersion,
+          scopes: JSON.stringify(input.scopes),
+          created_at: now,
+          updated_at: now,
+          version: 1,
+          connected_at: null,
+          sessions_ended_at: null,
+        };
+        const inserted = await trx
+          .insertInto(T)
+          .values(row)
+          .onConflict((oc) => oc.columns(['account_url', 'module_code']).doNothing())
+          .returningAll()
+          .executeTakeFirst();
+        if (inserted) {
+          return { connection: this.#toConnection(inserted, { clientId: input.newClientId, apiKey: input.apiKey, stagedApiKey: input.apiKey }), created: true };
+        }
+        existing = await this.#selectByAccount(trx, input.accountUrl, input.moduleCode);
+        if (!existing) throw new StoreConflictError('The connection was removed while connecting; try again');
+      }
+      const updated = await trx
+        .updateTable(T)
+        .set({ ...this.#resealRow(existing, { stagedApiKey: input.apiKey }), ...staged, updated_at: now, version: existing.version + 1 })
+        .where('id', '=', existing.id)
+        .where('version', '=', existing.version)
+        .returningAll()
+        .executeTakeFirst();
+      if (!updated) throw new StoreConflictError('The connection changed while reconnecting; try again');
+      return { connection: this.#toConnection(updated, { stagedApiKey: input.apiKey }), created: false };
+    });
+  }
+
+  async listStaged(before: Date, limit = 100): Promise<Connection[]> {
+    const rows = await this.#run(() =>
+      this.db
+        .selectFrom(T)
+        .selectAll()
+        .where('staged_at', 'is not', null)
+        .where('staged_at', '<', iso(before))
+        .orderBy('staged_at')
+        .orderBy('id')
+        .limit(Math.max(0, Math.floor(limit)))
+        .execute(),
+    );
+    return rows.map((row) => this.#toConnection(row));
+  }
+
   async update(id: string, expectedVersion: number, patch: ConnectionPatch, events: readonly NewEvent[] = []): Promise<Connection> {
     const now = iso(this.#now());
     const set: Partial<Row> = { updated_at: now, version: expectedVersion + 1 };
@@ -207,18 +294,39 @@ export class KyselyConnectionStore implements ConnectionStore {
     if (patch.apiVersion !== undefined) set.api_version = patch.apiVersion;
     if (patch.scopes !== undefined) set.scopes = JSON.stringify(patch.scopes);
     if (patch.crmSettings !== undefined) set.crm_settings = JSON.stringify(patch.crmSettings);
+    if (patch.connectedAt !== undefined) set.connected_at = iso(patch.connectedAt);
+    if (patch.sessionsEndedAt !== undefined) set.sessions_ended_at = iso(patch.sessionsEndedAt);
+    if (patch.stage === null) Object.assign(set, NO_STAGE);
+    else if (patch.stage !== undefined) {
+      Object.assign(set, {
+        stage_id: patch.stage.id,
+        staged_at: now,
+        staged_settings: JSON.stringify(patch.stage.settings),
+        staged_api_version: patch.stage.apiVersion,
+        staged_scopes: JSON.stringify(patch.stage.scopes),
+        staged_api_key_sealed: null,
+      });
+    }
+    const stagedKey = patch.stage === null ? null : patch.stage?.apiKey;
+    const sealing = patch.apiKey !== undefined || typeof stagedKey === 'string';
 
-    const apply = async (db: Db): Promise<{ row: Row; known?: { clientId: string; apiKey: string } }> => {
-      let known: { clientId: string; apiKey: string } | undefined;
-      if (patch.apiKey !== undefined) {
-        // A new key is sealed with the current key, and the row's clientId is re-sealed with it too, so a row
-        // is always sealed by one key (`key_id`).
+    const apply = async (db: Db): Promise<{ row: Row; known?: Known }> => {
+      let known: Known | undefined;
+      if (sealing) {
+        // A new key is sealed with the current key, and the row's other secrets are re-sealed with it too, so a
+        // row is always sealed by one key (`key_id`).
         const row = await db.selectFrom(T).selectAll().where('id', '=', id).$if(this.#postgres, (q) => q.forUpdate()).executeTakeFirst();
         if (!row) throw new ConnectionNotFoundError(`No connection with id ${id}`);
         if (row.version !== expectedVersion) throw this.#conflict(id, expectedVersion, row.version);
-        const clientId = this.sealer.open(row.client_id_sealed, id, 'clientId');
-        known = { clientId, apiKey: patch.apiKey };
-        Object.assign(set, this.#sealSecrets(id, clientId, patch.apiKey));
+        const sealed = this.#resealRow(row, {
+          ...(patch.apiKey !== undefined ? { apiKey: patch.apiKey } : {}),
+          ...(patch.stage !== undefined ? { stagedApiKey: stagedKey ?? null } : {}),
+        });
+        known = {
+          ...(patch.apiKey !== undefined ? { apiKey: patch.apiKey } : {}),
+          ...(typeof stagedKey === 'string' ? { stagedApiKey: stagedKey } : {}),
+        };
+        Object.assign(set, sealed);
       }
       const updated = await db.updateTable(T).set(set).where('id', '=', id).where('version', '=', expectedVersion).returningAll().executeTakeFirst();
       if (!updated) {
@@ -229,7 +337,7 @@ export class KyselyConnectionStore implements ConnectionStore {
       if (events.length > 0) await this.#insertEvents(db, id, now, events);
       return known ? { row: updated, known } : { row: updated };
     };
-    if (patch.apiKey === undefined && events.length === 0) {
+    if (!sealing && events.length === 0) {
       // Fast path: one precompiled statement, no transaction, when nothing else must commit with it.
       const updating = this.#hot.updateAtVersion(set, id, expectedVersion);
       if (updating) {
@@ -240,7 +348,7 @@ export class KyselyConnectionStore implements ConnectionStore {
         throw this.#conflict(id, expectedVersion, current.version);
       }
     }
-    const result = patch.apiKey === undefined && events.length === 0 ? await this.#run(() => apply(this.db)) : await this.#transaction(apply);
+    const result = !sealing && events.length === 0 ? await this.#run(() => apply(this.db)) : await this.#transaction(apply);
     return this.#toConnection(result.row, result.known);
   }
 
@@ -306,6 +414,26 @@ export class KyselyConnectionStore implements ConnectionStore {
     };
   }
 
+  /**
+   * Every sealed column of an existing row, sealed again with the current key: the clientId and the live key as
+   * stored unless `apiKey` replaces it, the staged key as stored unless `stagedApiKey` replaces it (`null` drops
+   * it). Keeps the rule that one key (`key_id`) seals all of a row.
+   */
+  #resealRow(row: Row, change: { readonly apiKey?: string; readonly stagedApiKey?: string | null }): Pick<Row, 'client_id_hash' | 'client_id_sealed' | 'api_key_sealed' | 'key_id' | 'staged_api_key_sealed'> {
+    const clientId = this.sealer.open(row.client_id_sealed, row.id, 'clientId');
+    const apiKey = change.apiKey ?? this.sealer.open(row.api_key_sealed, row.id, 'apiKey');
+    const staged =
+      change.stagedApiKey !== undefined
+        ? change.stagedApiKey
+        : row.staged_api_key_sealed === null
+          ? null
+          : this.sealer.open(row.staged_api_key_sealed, row.id, 'stagedApiKey');
+    return {
+      ...this.#sealSecrets(row.id, clientId, apiKey),
+      staged_api_key_sealed: staged === null ? null : this.sealer.seal(staged, row.id, 'stagedApiKey'),
+    };
+  }
+
   #selectByAccount(db: Db, accountUrl: string, moduleCode: string): Promise<Row | undefined> {
     return db
       .selectFrom(T)
@@ -333,11 +461,11 @@ export class KyselyConnectionStore implements ConnectionStore {
    * The secrets are opened on first read, not here: the hot path (an activity callback: find by clientId, update
    * the state) never reads the API key and already knows the clientId, so it decrypts nothing.
    */
-  #toConnection(row: Row, known: { readonly clientId?: string; readonly apiKey?: string } = {}): Connection {
+  #toConnection(row: Row, known: Known = {}): Connection {
     const sealer = this.sealer;
     let clientId = known.clientId;
     let apiKey = known.apiKey;
-    const connection = {
+    const connection: Connection = {
       id: row.id,
       moduleCode: row.module_code,
       accountUrl: row.account_url,
@@ -357,8 +485,27 @@ export class KyselyConnectionStore implements ConnectionStore {
       updatedAt: new Date(row.updated_at),
       version: Number(row.version),
       crmSettings: Object.freeze(JSON.parse(row.crm_settings ?? '{}') as Record<string, unknown>),
+      connectedAt: row.connected_at === null || row.connected_at === undefined ? null : new Date(row.connected_at),
+      staged: row.stage_id === null || row.stage_id === undefined ? null : this.#toStaged(row, known, () => connection.apiKey),
+      sessionsEndedAt: row.sessions_ended_at === null || row.sessions_ended_at === undefined ? null : new Date(row.sessions_ended_at),
     };
     return Object.freeze(connection);
+  }
+
+  #toStaged(row: Row, known: Known, liveKey: () => string): StagedRegistration {
+    const sealer = this.sealer;
+    const sealed = row.staged_api_key_sealed;
+    let apiKey = known.stagedApiKey;
+    return Object.freeze({
+      id: row.stage_id as string,
+      at: new Date(row.staged_at ?? row.updated_at),
+      get apiKey(): string {
+        return (apiKey ??= sealed === null ? liveKey() : sealer.open(sealed, row.id, 'stagedApiKey'));
+      },
+      settings: Object.freeze(JSON.parse(row.staged_settings ?? row.settings) as Record<string, unknown>),
+      apiVersion: row.staged_settings === null ? row.api_version : row.staged_api_version,
+      scopes: Object.freeze(JSON.parse(row.staged_scopes ?? row.scopes) as string[]),
+    });
   }
 
   async #run<R>(work: () => Promise<R>): Promise<R> {

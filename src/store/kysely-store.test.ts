@@ -119,6 +119,9 @@ for (const harness of [sqliteHarness, postgresHarness]) {
       const storeA = await openFresh(harness, KEY_A, location);
       const inputs = Array.from({ length: 7 }, () => sampleConnectInput());
       for (const input of inputs) await storeA.saveConnect(input);
+      // One row carries a staged key too: rotation re-seals it with the rest of the row.
+      const stagedInput = sampleConnectInput({ accountUrl: inputs[2]?.accountUrl ?? '' });
+      await storeA.stageConnect(stagedInput, 'rotating-stage');
       const versions = new Map((await storeA.list()).map((c) => [c.id, c.version]));
       await storeA.close();
 
@@ -145,6 +148,7 @@ for (const harness of [sqliteHarness, postgresHarness]) {
         assert.equal(found?.apiKey, input.apiKey, 'readable after A is retired');
         assert.equal(found?.version, versions.get(found?.id ?? ''), 'rotation does not bump the version');
       }
+      assert.equal((await storeB.findByClientId(inputs[2]?.newClientId ?? ''))?.staged?.apiKey, stagedInput.apiKey, 'the staged key too');
       await storeB.close();
 
       const onlyA = await openFresh(harness, KEY_A, location);

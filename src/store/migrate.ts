@@ -8,11 +8,12 @@ import { StoreUnavailableError } from '../errors.js';
 import * as m001 from './migrations/001_init.js';
 import * as m002 from './migrations/002_claims.js';
 import * as m003 from './migrations/003_crm_settings.js';
+import * as m004 from './migrations/004_staging.js';
 import { MIGRATION_LOCK_TABLE, MIGRATION_TABLE } from './schema.js';
 
 /** Every migration of the store, by name, in order. */
 export const storeMigrations: MigrationProvider = {
-  getMigrations: async () => ({ '001_init': m001, '002_claims': m002, '003_crm_settings': m003 }),
+  getMigrations: async () => ({ '001_init': m001, '002_claims': m002, '003_crm_settings': m003, '004_staging': m004 }),
 };
 
 async function migrator(db: Kysely<any>): Promise<Migrator> {

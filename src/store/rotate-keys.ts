@@ -69,7 +69,7 @@ export async function rotateKeys(
     for (;;) {
       const rows = await db
         .selectFrom('rcmk_connections')
-        .select(['id', 'key_id', 'client_id_sealed', 'api_key_sealed', 'client_id_hash'])
+        .select(['id', 'key_id', 'client_id_sealed', 'api_key_sealed', 'client_id_hash', 'staged_api_key_sealed'])
         .where('key_id', '<>', newKeyId)
         .where('id', '>', lastId)
         .orderBy('id')
@@ -81,9 +81,11 @@ export async function rotateKeys(
         scanned += 1;
         let clientId: string;
         let apiKey: string;
+        let stagedApiKey: string | null;
         try {
           clientId = sealer.open(row.client_id_sealed, row.id, 'clientId');
           apiKey = sealer.open(row.api_key_sealed, row.id, 'apiKey');
+          stagedApiKey = row.staged_api_key_sealed === null ? null : sealer.open(row.staged_api_key_sealed, row.id, 'stagedApiKey');
         } catch (error) {
           if (!(error instanceof SealBrokenError)) throw error;
           failed.push(row.id);
@@ -95,6 +97,7 @@ export async function rotateKeys(
             client_id_hash: sealer.lookupHash(clientId),
             client_id_sealed: sealer.seal(clientId, row.id, 'clientId'),
             api_key_sealed: sealer.seal(apiKey, row.id, 'apiKey'),
+            staged_api_key_sealed: stagedApiKey === null ? null : sealer.seal(stagedApiKey, row.id, 'stagedApiKey'),
             key_id: newKeyId,
           })
           // The version is left alone: rotation changes no data, so it must not make a user's edit conflict.
@@ -103,6 +106,9 @@ export async function rotateKeys(
           .where('key_id', '=', row.key_id)
           .where('client_id_sealed', '=', row.client_id_sealed)
           .where('api_key_sealed', '=', row.api_key_sealed)
+          .where((eb) =>
+            row.staged_api_key_sealed === null ? eb('staged_api_key_sealed', 'is', null) : eb('staged_api_key_sealed', '=', row.staged_api_key_sealed),
+          )
           .executeTakeFirst();
         if (Number(result.numUpdatedRows) === 1) resealed += 1;
         else skipped += 1;

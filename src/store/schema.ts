@@ -35,6 +35,17 @@ export interface ConnectionsTable {
   version: number;
   /** JSON text (migration 003): the CRM's system settings as last reported; `{}` before the first report. */
   crm_settings?: string;
+  /** Migration 004: first completion (ISO-8601); NULL until then. */
+  connected_at: string | null;
+  /** Migration 004: the staged registration (token, when, sealed key or NULL for "the live key", JSON texts). */
+  stage_id: string | null;
+  staged_at: string | null;
+  staged_api_key_sealed: string | null;
+  staged_settings: string | null;
+  staged_api_version: string | null;
+  staged_scopes: string | null;
+  /** Migration 004: sessions issued at or before this instant are refused. */
+  sessions_ended_at: string | null;
 }
 
 export interface ConnectionEventsTable {

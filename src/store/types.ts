@@ -46,6 +46,40 @@ export interface Connection {
    * `{}` until the first report. Not secret.
    */
   readonly crmSettings: Readonly<Record<string, unknown>>;
+  /**
+   * When the connection was first completed: registered in the CRM and `onConnected({ created: true })` returned.
+   * `null` until then, so the hook hears `created: true` whatever path completes the connection, and only once.
+   */
+  readonly connectedAt: Date | null;
+  /**
+   * A registration sent (or about to be sent) to the CRM whose outcome the module does not know yet, or `null`.
+   * The live fields above keep what the CRM last accepted until the CRM accepts this (docs/connect-flow.md).
+   */
+  readonly staged: StagedRegistration | null;
+  /** Settings-page sessions issued at or before this instant are refused (disconnect ends them); `null`: none ended. */
+  readonly sessionsEndedAt: Date | null;
+}
+
+/** What a registration attempt carries until the CRM is known to have accepted it. */
+export interface StagedRegistration {
+  /** Names the attempt: only it, or a reconciliation that learnt the CRM's answer, commits or drops the stage. */
+  readonly id: string;
+  readonly at: Date;
+  /** The key to use once committed; the live one when the attempt does not change it. Secret: sealed at rest. */
+  readonly apiKey: string;
+  readonly settings: Readonly<Record<string, unknown>>;
+  readonly apiVersion: string | null;
+  readonly scopes: readonly string[];
+}
+
+/** A stage to write (`ConnectionPatch.stage`, `stageConnect`). */
+export interface StageInput {
+  readonly id: string;
+  /** Omitted: the attempt keeps the live key. */
+  readonly apiKey?: string;
+  readonly settings: Readonly<Record<string, unknown>>;
+  readonly apiVersion: string | null;
+  readonly scopes: readonly string[];
 }
 
 /** What `saveConnect` takes: the result of a successful check, before or after registration. */
@@ -72,6 +106,12 @@ export interface ConnectionPatch {
   readonly scopes?: readonly string[];
   /** Replaces the stored system settings (the caller merges a partial report into the previous ones). */
   readonly crmSettings?: Readonly<Record<string, unknown>>;
+  /** First completion (see `Connection.connectedAt`). */
+  readonly connectedAt?: Date;
+  /** Writes a stage (replacing any), or `null` to drop it. Committing = the live fields plus `stage: null`. */
+  readonly stage?: StageInput | null;
+  /** Ends every settings-page session issued until now. */
+  readonly sessionsEndedAt?: Date;
 }
 
 export type ConnectionEventType =
@@ -82,6 +122,7 @@ export type ConnectionEventType =
   | 'activity_changed'
   | 'account_url_changed'
   | 'registration_failed'
+  | 'account_url_claimed'
   | 'disconnected';
 
 export interface ConnectionEvent {
@@ -111,6 +152,15 @@ export interface ConnectionStore {
    * Appends the event (`connected` or `reconnected`) in the same transaction.
    */
   saveConnect(input: ConnectInput): Promise<{ connection: Connection; created: boolean }>;
+  /**
+   * What the connect flow calls before `edit`: creates the account's connection in state `pending` with the input
+   * as both its live values and its stage, or, when one exists, writes the input as its stage (id `stageId`)
+   * leaving its live key, settings, apiVersion and scopes alone. Atomic like `saveConnect`; appends no event (the
+   * outcome does, through `update`). The returned connection carries the stage.
+   */
+  stageConnect(input: ConnectInput, stageId: string): Promise<{ connection: Connection; created: boolean }>;
+  /** Connections with a stage written before `before`, oldest first (for reconciliation after a crash). */
+  listStaged(before: Date, limit?: number): Promise<Connection[]>;
   /**
    * Applies `patch` if the stored version equals `expectedVersion`, appending `events` in the same transaction.
    * Throws `StoreConflictError` when the version moved; throws `ConnectionNotFoundError` for an unknown id.

@@ -138,6 +138,133 @@ export function describeConnectionStore(
       assert.deepEqual((await store.listEvents(first.connection.id)).map((e) => e.type), ['reconnected', 'connected']);
     }));
 
+    it('stageConnect on a new account: a pending connection whose live values and stage are the input; no event', withStore(async (store) => {
+      const input = sampleConnectInput();
+      const stageId = randomUUID();
+      const { connection, created } = await store.stageConnect(input, stageId);
+      assert.equal(created, true);
+      assert.equal(connection.state, 'pending');
+      assert.equal(connection.clientId, input.newClientId);
+      assert.equal(connection.apiKey, input.apiKey);
+      assert.deepEqual(connection.settings, input.settings);
+      assert.equal(connection.connectedAt, null);
+      assert.equal(connection.sessionsEndedAt, null);
+      assert.equal(connection.staged?.id, stageId);
+      assert.ok(connection.staged?.at instanceof Date);
+      assert.equal(connection.staged?.apiKey, input.apiKey);
+      assert.deepEqual(connection.staged?.settings, input.settings);
+      assert.equal(connection.staged?.apiVersion, input.apiVersion);
+      assert.deepEqual(connection.staged?.scopes, input.scopes);
+      assert.deepEqual(await store.findById(connection.id), connection);
+      assert.deepEqual(await store.findByClientId(input.newClientId), connection);
+      assert.deepEqual(await store.listEvents(connection.id), [], 'the outcome logs, not the attempt');
+    }));
+
+    it('stageConnect on an existing connection stages the input and leaves the live key, settings, version and scopes', withStore(async (store) => {
+      const first = (await store.saveConnect(sampleConnectInput())).connection;
+      const live = await store.update(first.id, first.version, { state: 'active', active: true, connectedAt: new Date() });
+      const input = sampleConnectInput({ accountUrl: first.accountUrl, settings: { other: true }, apiVersion: '5.1', scopes: ['order_read'] });
+      const { connection, created } = await store.stageConnect(input, 'stage-2');
+      assert.equal(created, false);
+      assert.equal(connection.id, first.id);
+      assert.equal(connection.clientId, first.clientId);
+      assert.equal(connection.apiKey, first.apiKey, 'the live key stays until the CRM accepts the new one');
+      assert.deepEqual(connection.settings, first.settings);
+      assert.equal(connection.apiVersion, first.apiVersion);
+      assert.deepEqual(connection.scopes, first.scopes);
+      assert.equal(connection.state, 'active');
+      assert.equal(connection.connectedAt?.getTime(), live.connectedAt?.getTime());
+      assert.equal(connection.staged?.id, 'stage-2');
+      assert.equal(connection.staged?.apiKey, input.apiKey);
+      assert.deepEqual(connection.staged?.settings, { other: true });
+      assert.equal(connection.staged?.apiVersion, '5.1');
+      assert.deepEqual(connection.staged?.scopes, ['order_read']);
+      assert.ok(connection.version > live.version);
+      const found = await store.findById(first.id);
+      assert.equal(found?.apiKey, first.apiKey);
+      assert.equal(found?.staged?.apiKey, input.apiKey);
+      assert.deepEqual((await store.listEvents(first.id)).map((e) => e.type), ['connected']);
+    }));
+
+    it('update commits a stage (live fields + stage: null) or drops it; a stage without a key keeps the live key', withStore(async (store) => {
+      const first = (await store.saveConnect(sampleConnectInput())).connection;
+      const input = sampleConnectInput({ accountUrl: first.accountUrl, settings: { next: 1 } });
+      const { connection: staged } = await store.stageConnect(input, 'commit-me');
+      const stage = staged.staged;
+      assert.ok(stage);
+      const committed = await store.update(staged.id, staged.version, {
+        apiKey: stage.apiKey,
+        settings: stage.settings,
+        apiVersion: stage.apiVersion,
+        scopes: stage.scopes,
+        stage: null,
+      }, [{ type: 'reconnected' }]);
+      assert.equal(committed.apiKey, input.apiKey);
+      assert.deepEqual(committed.settings, { next: 1 });
+      assert.equal(committed.staged, null);
+      assert.equal((await store.findById(first.id))?.staged, null);
+      assert.equal((await store.findById(first.id))?.apiKey, input.apiKey);
+
+      const settingsOnly = await store.update(committed.id, committed.version, {
+        stage: { id: 'settings-only', settings: { next: 2 }, apiVersion: committed.apiVersion, scopes: committed.scopes },
+      });
+      assert.equal(settingsOnly.staged?.apiKey, input.apiKey, 'no staged key: the live one');
+      assert.deepEqual(settingsOnly.staged?.settings, { next: 2 });
+      assert.deepEqual((await store.findByClientId(first.clientId))?.staged?.settings, { next: 2 });
+      const withKey = await store.update(settingsOnly.id, settingsOnly.version, {
+        stage: { id: 'with-key', apiKey: 'STAGED-KEY-1', settings: { next: 3 }, apiVersion: null, scopes: [] },
+      });
+      assert.equal(withKey.staged?.apiKey, 'STAGED-KEY-1');
+      assert.equal((await store.findById(first.id))?.staged?.apiKey, 'STAGED-KEY-1');
+      assert.equal((await store.findById(first.id))?.apiKey, input.apiKey);
+      const dropped = await store.update(withKey.id, withKey.version, { stage: null }, [{ type: 'registration_failed' }]);
+      assert.equal(dropped.staged, null);
+      assert.equal(dropped.apiKey, input.apiKey);
+      assert.deepEqual(dropped.settings, { next: 1 });
+      const found = await store.findById(first.id);
+      assert.equal(found?.staged, null);
+      assert.equal(found?.apiKey, input.apiKey);
+    }));
+
+    it('connectedAt and sessionsEndedAt start null and are set by update; a key change keeps a staged key', withStore(async (store) => {
+      const { connection } = await store.saveConnect(sampleConnectInput());
+      assert.equal(connection.connectedAt, null);
+      assert.equal(connection.sessionsEndedAt, null);
+      assert.equal(connection.staged, null);
+      const at = new Date(Date.now() - 5000);
+      const ended = new Date(Date.now() - 1000);
+      const updated = await store.update(connection.id, connection.version, { connectedAt: at, sessionsEndedAt: ended });
+      assert.equal(updated.connectedAt?.getTime(), at.getTime());
+      assert.equal(updated.sessionsEndedAt?.getTime(), ended.getTime());
+      const found = await store.findById(connection.id);
+      assert.equal(found?.connectedAt?.getTime(), at.getTime());
+      assert.equal(found?.sessionsEndedAt?.getTime(), ended.getTime());
+      const staged = await store.update(updated.id, updated.version, {
+        stage: { id: 's', apiKey: 'STAGED-KEY-2', settings: {}, apiVersion: null, scopes: [] },
+      });
+      const rekeyed = await store.update(staged.id, staged.version, { apiKey: 'LIVE-KEY-2' }, [{ type: 'key_changed' }]);
+      assert.equal(rekeyed.apiKey, 'LIVE-KEY-2');
+      assert.equal((await store.findById(connection.id))?.staged?.apiKey, 'STAGED-KEY-2');
+    }));
+
+    it('listStaged lists connections staged before an instant, oldest first, with a limit', withStore(async (store) => {
+      const plain = await store.saveConnect(sampleConnectInput());
+      const ids: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        ids.push((await store.stageConnect(sampleConnectInput(), `stage-${i}`)).connection.id);
+        await new Promise((resolve) => setTimeout(resolve, 3));
+      }
+      const listed = await store.listStaged(new Date(Date.now() + 1000));
+      assert.deepEqual(listed.map((c) => c.id), ids);
+      assert.ok(!listed.some((c) => c.id === plain.connection.id));
+      assert.deepEqual((await store.listStaged(new Date(Date.now() + 1000), 2)).map((c) => c.id), ids.slice(0, 2));
+      assert.deepEqual(await store.listStaged(new Date(Date.now() - 60_000)), []);
+      const first = listed[0];
+      assert.ok(first);
+      await store.update(first.id, first.version, { stage: null });
+      assert.deepEqual((await store.listStaged(new Date(Date.now() + 1000))).map((c) => c.id), ids.slice(1));
+    }));
+
     it('keeps one connection per account and module code; another code in the same account is another connection', withStore(async (store) => {
       const a = await store.saveConnect(sampleConnectInput({ moduleCode: 'demo-1' }));
       const b = await store.saveConnect(sampleConnectInput({ moduleCode: 'demo-2', accountUrl: a.connection.accountUrl }));
@@ -301,6 +428,25 @@ export function describeConnectionStore(
         assert.equal(stored?.apiKey, last?.connection.apiKey, 'the stored key is the last writer\'s');
       }));
 
+    it('50 concurrent stageConnect of one account leave one connection, created once, staged by one of them',
+      { skip: !concurrent && 'single-writer backend (capability concurrentWriters: false)' },
+      withStore(async (store) => {
+        const base = sampleConnectInput();
+        const results = await Promise.all(
+          Array.from({ length: 50 }, (_, i) =>
+            store.stageConnect({ ...base, apiKey: `${base.apiKey}-${i}`, newClientId: `${base.newClientId}-${i}` }, `stage-${i}`),
+          ),
+        );
+        assert.equal(results.filter((r) => r.created).length, 1);
+        assert.equal(new Set(results.map((r) => r.connection.id)).size, 1);
+        assert.equal(new Set(results.map((r) => r.connection.clientId)).size, 1);
+        assert.equal((await store.list()).length, 1);
+        const stored = await store.findById(results[0]?.connection.id ?? '');
+        const last = results.find((r) => r.connection.version === stored?.version);
+        assert.equal(stored?.staged?.id, last?.connection.staged?.id, 'the stage is the last writer\'s');
+        assert.equal(stored?.staged?.apiKey, last?.connection.staged?.apiKey);
+      }));
+
     it('of concurrent updates at one version, exactly one wins; the others get StoreConflictError',
       { skip: !concurrent && 'single-writer backend (capability concurrentWriters: false)' },
       withStore(async (store) => {
@@ -342,9 +488,11 @@ export function describeConnectionStore(
       const changed = await store.findByClientId(inputs[0]?.newClientId ?? '');
       const newKey = sampleConnectInput().apiKey;
       if (changed) await store.update(changed.id, changed.version, { apiKey: newKey }, [{ type: 'key_changed' }]);
+      const stagedInput = sampleConnectInput({ accountUrl: inputs[1]?.accountUrl ?? '' });
+      await store.stageConnect(stagedInput, 'dump-stage');
       const dump = await (caps.rawDump as NonNullable<typeof caps.rawDump>)(store);
       const haystack = Buffer.from(typeof dump === 'string' ? Buffer.from(dump, 'utf8') : dump);
-      for (const secret of [...inputs.flatMap((i) => [i.apiKey, i.newClientId]), newKey]) {
+      for (const secret of [...inputs.flatMap((i) => [i.apiKey, i.newClientId]), newKey, stagedInput.apiKey]) {
         for (const form of [secret, Buffer.from(secret, 'utf8').toString('base64'), Buffer.from(secret, 'utf8').toString('hex')]) {
           assert.equal(haystack.indexOf(form), -1, 'a secret appears in the raw storage');
           assert.equal(haystack.indexOf(Buffer.from(form, 'utf16le')), -1, 'a secret appears in the raw storage (UTF-16)');

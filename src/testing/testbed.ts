@@ -34,6 +34,8 @@ export interface TestbedOptions {
   readonly configure?: StartModuleOptions['configure'];
   /** Metrics and traces, as `startModule`'s `observability` (from `createObservability`). Default: off. */
   readonly observability?: StartModuleOptions['observability'];
+  /** Any other `startModule` option (timeouts, the connect-form throttle…), applied last. */
+  readonly start?: Partial<Omit<StartModuleOptions, 'module' | 'store' | 'port'>>;
 }
 
 /** A setting's value as a test gives it: booleans tick or clear a checkbox, lists pick several options. */
@@ -109,6 +111,9 @@ export async function startTestbed(options: TestbedOptions): Promise<Testbed> {
       logger: options.logger ?? false,
       ...(options.configure ? { configure: options.configure } : {}),
       ...(options.observability ? { observability: options.observability } : {}),
+      // Tests connect one account many times from one address: no connect-form throttle unless a test asks.
+      throttle: { perClient: false, perAccount: false },
+      ...options.start,
     });
     return testbed({ emulator, module, store, accountName, apiKey, ownsStore: !options.store, dir });
   } catch (error) {

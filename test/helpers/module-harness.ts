@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { defineModule, type ModuleDefinitionInput } from '../../src/connect/module-definition.js';
 import type { EmulatorHandle } from '../../src/emulator/index.js';
-import type { RunningModule } from '../../src/host/start-module.js';
+import type { RunningModule, StartModuleOptions } from '../../src/host/start-module.js';
 import { startTestbed, type Testbed } from '../../src/testing/testbed.js';
 import type { FormClient } from './form-client.js';
 import type { Observability } from '../../src/observability/index.js';
@@ -44,6 +44,8 @@ export interface HarnessOptions {
   readonly logStream?: NodeJS.WritableStream;
   /** Metrics, traces, recent activity for the module (default: off). */
   readonly observability?: Observability;
+  /** More options for `startModule` (throttle, timeouts…). */
+  readonly start?: Partial<StartModuleOptions>;
 }
 
 export async function startHarness(overrides: TestModuleInput = {}, options: HarnessOptions = {}): Promise<Harness> {
@@ -70,6 +72,7 @@ export async function startHarness(overrides: TestModuleInput = {}, options: Har
       }),
     logger: options.logStream ? { level: 'debug', stream: options.logStream } : false,
     ...(options.observability ? { observability: options.observability } : {}),
+    ...(options.start ? { start: options.start } : {}),
   });
   return {
     emulator: bed.emulator,

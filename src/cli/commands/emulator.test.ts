@@ -37,6 +37,24 @@ describe('cli: emulator command', () => {
     assert.match(stdout, /Stopping \(SIGINT\)/);
   });
 
+  it('warns that --host 0.0.0.0 lets anyone on the network drive it; loopback hosts do not warn', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'emulator', '--port', '0', '--host', '0.0.0.0'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const deadline = Date.now() + 15_000;
+    while (!stdout.includes('Press Ctrl-C') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGINT');
+    await once(child, 'exit');
+    assert.match(stderr, /^warning: --host 0\.0\.0\.0 .*anyone/m);
+    const { isLoopbackHost } = await import('./emulator.js');
+    for (const host of ['127.0.0.1', 'localhost', '::1', '[::1]', '127.1.2.3']) assert.equal(isLoopbackHost(host), true, host);
+    for (const host of ['0.0.0.0', '::', '192.168.1.5', 'example.com']) assert.equal(isLoopbackHost(host), false, host);
+  });
+
   it('exits 2 with one line for a bad flag or an unknown command', async () => {
     for (const args of [['emulator', '--port', 'abc'], ['emulator', '--account', 'Not Valid'], ['emulator', '--rate-limit-by', 'user'], ['nope']]) {
       const { io, err } = captureIo();
@@ -48,7 +66,8 @@ describe('cli: emulator command', () => {
   it('exits 1 with one line when the emulator cannot start', async () => {
     const { io, err } = captureIo();
     assert.equal(await runCli(['node', 'cli', 'emulator', '--port', '0', '--host', 'no-such-host.invalid'], io), 1);
-    assert.equal(err.length, 1);
-    assert.match(err[0] ?? '', /^error: .*ENOTFOUND/);
+    const errors = err.filter((line) => !line.startsWith('warning: '));
+    assert.equal(errors.length, 1);
+    assert.match(errors[0] ?? '', /^error: .*ENOTFOUND/);
   });
 });

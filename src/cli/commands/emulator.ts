@@ -15,6 +15,12 @@ interface EmulatorFlags {
   rateLimitBy: 'ip' | 'key';
 }
 
+/** Loopback names and addresses: the only hosts where the emulator is reachable from this machine alone. */
+export function isLoopbackHost(host: string): boolean {
+  const name = host.trim().toLowerCase().replace(/^\[|\]$/g, '');
+  return name === 'localhost' || name === '::1' || /^127(\.\d{1,3}){3}$/.test(name);
+}
+
 export const emulatorCommand: CliCommand = {
   register(program, io) {
     program
@@ -28,6 +34,12 @@ export const emulatorCommand: CliCommand = {
       .action(async (flags: EmulatorFlags) => {
         if (!ACCOUNT_NAME_PATTERN.test(flags.account)) {
           throw new CliUsageError(`--account must be lowercase letters, digits and "-" (a host name label), got "${flags.account}"`);
+        }
+        if (!isLoopbackHost(flags.host)) {
+          io.err(
+            `warning: --host ${flags.host} listens beyond this machine: anyone who can reach it can use the control API ` +
+              '(create accounts and keys, add faults) and the emulated accounts. Use it on a network you trust.',
+          );
         }
         const crm = await startEmulator({
           port: flags.port,

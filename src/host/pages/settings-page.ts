@@ -50,8 +50,13 @@ export function settingsPage(page: PageContext, input: SettingsPageInput): strin
     locale,
   );
 
+  // The newest address event: a claim the account did not confirm is worth telling the person (item 6, issue 14).
+  const addressEvent = input.events.find((e) => e.type === 'account_url_claimed' || e.type === 'account_url_changed');
+  const claim = addressEvent?.type === 'account_url_claimed' && typeof addressEvent.details.to === 'string' ? addressEvent.details.to : undefined;
+
   return layout(page, title, html`
 <header class="page"><img src="${module.logo}" alt=""><h1>${title}</h1></header>
+${claim ? html`<p class="alert" role="status" data-account-claim>${translate(locale, 'settings.accountClaim', { to: claim, account: connection.accountUrl })}</p>` : ''}
 ${input.notice ? html`<p class="alert ok" role="status">${translate(locale, NOTICE_KEY[input.notice])}</p>` : ''}
 ${connection.state === 'pending' && !settingsComplete(module, connection.settings) ? html`<p class="alert" role="status" data-incomplete>${translate(locale, 'settings.incomplete')}</p>` : ''}
 <dl>
