@@ -149,7 +149,7 @@ describe('declared callbacks', () => {
 
     // The person's page: no ?lang=, an English browser; the account speaks Russian.
     const client = new FormClient();
-    await client.post(`${h.module.url}/settings`, { clientId: connection.clientId });
+    await client.post(`${h.module.url}/settings`, { clientId: connection.clientId }, { origin: new URL(h.crmUrl).origin });
     const page = await client.get(`${h.module.url}/settings`, { 'accept-language': 'en-GB,en;q=0.9' });
     assert.match(page.body, /<html lang="ru"/);
     const english = await client.get(`${h.module.url}/settings?lang=en`, { 'accept-language': 'ru' });
@@ -175,7 +175,7 @@ describe('declared callbacks', () => {
 
   it('the module\'s section is on the settings page; a failing one leaves the page working without it', async () => {
     const client = new FormClient();
-    await client.post(`${h.module.url}/settings`, { clientId: connection.clientId });
+    await client.post(`${h.module.url}/settings`, { clientId: connection.clientId }, { origin: new URL(h.crmUrl).origin });
     const page = await client.get(`${h.module.url}/settings`);
     assert.match(page.body, /<p data-module-note>en<\/p>/);
     assert.match(page.body, /<form method="post" action="\/mine"><input type="hidden" name="_csrf" value="[^"]+">/);
@@ -192,7 +192,7 @@ describe('declared callbacks', () => {
     await connect(client, { ...goodSettings, orderPrefix: 'RE' });
     assert.deepEqual(Object.keys(registeredActions() ?? {}).sort(), ['activity', 'label', 'lookup', 'quote', 'settings']);
 
-    await client.post(`${h.module.url}/settings`, { clientId: connection.clientId });
+    await client.post(`${h.module.url}/settings`, { clientId: connection.clientId }, { origin: new URL(h.crmUrl).origin });
     const page = await client.get(`${h.module.url}/settings`);
     const saved = await client.post(`${h.module.url}/settings/save`, {
       ...goodSettings,
