@@ -108,3 +108,7 @@ export {
   type ErrorParams,
 } from './errors.js';
 export { LOCALES, pickLocale, translate, errorMessage, type Locale, type MessageKey } from './i18n/index.js';
+
+// Many instances (issue 15): the fleet-wide rate limit
+export { createRedisRateLimiter } from './crm/index.js';
+export type { RedisRateLimiter, RedisRateLimiterOptions } from './crm/index.js';
