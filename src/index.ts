@@ -112,3 +112,10 @@ export { LOCALES, pickLocale, translate, errorMessage, type Locale, type Message
 // Many instances (issue 15): the fleet-wide rate limit
 export { createRedisRateLimiter } from './crm/index.js';
 export type { RedisRateLimiter, RedisRateLimiterOptions } from './crm/index.js';
+
+// Many instances (issue 15): per-connection jobs
+export { defineJob, defineJobs, parseDuration } from './jobs/define.js';
+export type { JobInput, JobRunContext, JobDefinition, JobsInput, RetryPolicyInput } from './jobs/define.js';
+export { createJobRunner } from './jobs/runner.js';
+export type { JobRunner, JobRunnerOptions, JobRunEvent } from './jobs/runner.js';
+export type { JobState, JobStatus } from './jobs/state.js';

@@ -6,10 +6,11 @@
  * - the rights it needs, as scopes and as legacy credential paths for older accounts;
  * - settings beyond the API key, declared once as a zod schema with labels in three languages;
  * - a step-4.3 check that asks the CRM (is the chosen store one the key may access?);
- * - lifecycle hooks.
+ * - lifecycle hooks;
+ * - a periodic job per connection (the sync), with a cursor kept between runs.
  */
 import { z } from 'zod';
-import { defineModule, type CrmClient, type CredentialsResponse } from 'retailcrm-module-kit';
+import { defineJob, defineModule, type CrmClient, type CredentialsResponse } from 'retailcrm-module-kit';
 import { ORDER_SYNC_LOGO_SVG } from './logo.js';
 
 export const ORDER_SYNC_CODE = 'demo-order-sync';
@@ -63,6 +64,21 @@ export function orderSyncModule(baseUrl: string) {
     scopes: ['order_read', 'reference_read'],
     credentials: ['/api/orders', '/api/reference/sites'],
     settings,
+    jobs: {
+      // Runs every 5 minutes for each enabled connection, on whichever instance is free (docs/guide/fleet.md).
+      syncOrders: defineJob({
+        every: '5m',
+        cursor: z.object({ syncedUntil: z.string() }),
+        async run({ connection, crm, cursor, saveCursor }) {
+          const siteCode = String(connection.settings.siteCode);
+          // A store deleted in the CRM since connecting fails the run, and the settings page shows why.
+          if (!Object.keys(await crm.sites()).includes(siteCode)) throw new Error(`the store "${siteCode}" no longer exists`);
+          const until = new Date().toISOString();
+          // A real module fetches the orders changed since `cursor?.syncedUntil` here and sends them on.
+          await saveCursor({ syncedUntil: until });
+        },
+      }),
+    },
     hooks: {
       async validateSettings({ settings: chosen, crm, credentials }) {
         const stores = await storesOfKey(crm, credentials);

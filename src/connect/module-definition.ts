@@ -13,6 +13,7 @@ import {
   REGISTRATION_SCOPES,
 } from '../protocol/index.js';
 import type { ModuleHooks } from './hooks.js';
+import { defineJobs, type JobDefinition, type JobsInput } from '../jobs/define.js';
 
 /** Text in one language, or per language (English is the fallback). */
 export type LocalizedText = string | ({ readonly en: string } & Partial<Readonly<Record<Locale, string>>>);
@@ -98,6 +99,8 @@ export interface ModuleDefinitionInput<Shape extends z.ZodRawShape = z.ZodRawSha
   readonly hooks?: ModuleHooks<z.output<z.ZodObject<Shape>>>;
   /** Offer the simple connection beside the connect form (docs/simple-connection.md). */
   readonly simpleConnection?: SimpleConnectionDefinition;
+  /** Periodic work per enabled connection (docs/guide/fleet.md): `{ syncOrders: { every: '5m', run } }`. */
+  readonly jobs?: JobsInput;
 }
 
 /** A checked, frozen module definition. */
@@ -117,6 +120,7 @@ export interface ModuleDefinition<Shape extends z.ZodRawShape = z.ZodRawShape> {
   readonly paths: ModulePaths;
   readonly hooks: ModuleHooks<z.output<z.ZodObject<Shape>>>;
   readonly simpleConnection: SimpleConnectionDefinition | undefined;
+  readonly jobs: readonly JobDefinition[];
 }
 
 /**
@@ -173,6 +177,13 @@ export function defineModule<Shape extends z.ZodRawShape = z.ZodRawShape>(
   }
   if (input.simpleConnection !== undefined && (typeof input.simpleConnection.secret !== 'string' || input.simpleConnection.secret.trim() === ''))
     problems.push('simpleConnection.secret must be the non-empty Secret from the partner cabinet');
+  let jobs: readonly JobDefinition[] = [];
+  try {
+    jobs = defineJobs(input.jobs ?? {});
+  } catch (error) {
+    if (error instanceof ConfigError) problems.push(...error.problems);
+    else throw error;
+  }
   if (problems.length > 0) throw new ConfigError(problems.map((p) => `defineModule: ${p}`));
 
   return Object.freeze({
@@ -190,6 +201,7 @@ export function defineModule<Shape extends z.ZodRawShape = z.ZodRawShape>(
     paths: Object.freeze(paths),
     hooks: Object.freeze({ ...input.hooks }),
     simpleConnection: input.simpleConnection ? Object.freeze({ secret: input.simpleConnection.secret }) : undefined,
+    jobs,
   });
 }
 

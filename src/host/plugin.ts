@@ -27,6 +27,8 @@ import { settingsRoutes } from './settings-routes.js';
 import { createSimpleConnection, type SimpleConnection } from '../connect/simple-connection.js';
 import { simpleConnectionRoutes } from './simple-connection-routes.js';
 import { type Form, type Query, settingsFrom, text } from './form.js';
+import type { SafeHtml } from '../html/html.js';
+import type { Connection } from '../store/types.js';
 
 export interface ModuleHostOptions {
   readonly kit: ConnectKit;
@@ -38,7 +40,12 @@ export interface ModuleHostOptions {
   readonly sessionTtlSeconds?: number;
   /** Largest accepted form body. Default 64 KiB. */
   readonly bodyLimit?: number;
+  /** Sections added to the settings page (the jobs' status, fleet health); each returns escaped HTML. */
+  readonly settingsPanels?: readonly SettingsPanel[];
 }
+
+/** One section of the settings page for a connection, in the page's language. */
+export type SettingsPanel = (connection: Connection, locale: Locale) => Promise<SafeHtml>;
 
 const ASSET_CSS_PATH = '/assets/module.css';
 
@@ -59,6 +66,7 @@ export interface HostContext {
   readonly locale: (request: FastifyRequest) => Locale;
   /** The simple connection, when the module has its secret (docs/simple-connection.md). */
   readonly simple: SimpleConnection | undefined;
+  readonly settingsPanels: readonly SettingsPanel[];
 }
 
 export async function moduleHost(app: FastifyInstance, options: ModuleHostOptions): Promise<void> {
@@ -184,6 +192,7 @@ function resolveHost(app: FastifyInstance, options: ModuleHostOptions): HostCont
     kit: options.kit,
     // Throws ConfigError at registration when the store cannot claim once (replay protection needs it).
     simple: options.kit.module.simpleConnection ? createSimpleConnection(options.kit) : undefined,
+    settingsPanels: options.settingsPanels ?? [],
     at,
     session: {
       path: prefix || '/',

@@ -64,6 +64,7 @@ export async function settingsRoutes(app: FastifyInstance, host: HostContext): P
   ) => {
     const locale = host.locale(request);
     const events = await kit.store.listEvents(connection.id, 20);
+    const panels = await Promise.all(host.settingsPanels.map((panel) => panel(connection, locale)));
     return reply
       .code(status)
       .type('text/html')
@@ -78,6 +79,7 @@ export async function settingsRoutes(app: FastifyInstance, host: HostContext): P
           settingsValues: extra.settingsValues ?? connection.settings,
           notice: extra.notice,
           failure: extra.failure,
+          panels,
         }),
       );
   };

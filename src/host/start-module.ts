@@ -18,6 +18,9 @@ import { type Keyring, loadKeyring } from '../store/keyring.js';
 import { openConnectionStore } from '../store/open-connection-store.js';
 import type { Connection, ConnectionStore } from '../store/types.js';
 import { moduleHost } from './plugin.js';
+import { KyselyConnectionStore } from '../store/kysely-connection-store.js';
+import { createJobRunner, type JobRunner, type JobRunnerOptions } from '../jobs/runner.js';
+import { jobsPanel } from '../jobs/panel.js';
 import { redactingSerializers } from './security.js';
 
 /**
@@ -50,6 +53,8 @@ export interface StartModuleOptions {
   readonly configure?: (app: FastifyInstance) => void | Promise<void>;
   /** Fastify/pino logging: `false` for none; a `stream` receives the JSON lines instead of stdout. Default: `info`. */
   readonly logger?: boolean | { readonly level: string; readonly stream?: NodeJS.WritableStream };
+  /** The module's declared jobs: engine and concurrency (docs/guide/fleet.md), or `false` not to run them here. */
+  readonly jobs?: false | Pick<JobRunnerOptions, 'engine' | 'concurrency' | 'checkEveryMs' | 'pollSeconds' | 'pgBossSchema' | 'onRun'>;
 }
 
 export interface RunningModule {
@@ -58,6 +63,8 @@ export interface RunningModule {
   readonly url: string;
   readonly store: ConnectionStore;
   readonly kit: ComposedConnectKit;
+  /** The job runner, when the module declares jobs and they run in this process. */
+  readonly jobs: JobRunner | undefined;
   close(): Promise<void>;
 }
 
@@ -93,6 +100,7 @@ export async function startModule(options: StartModuleOptions): Promise<RunningM
     // Behind a proxy the module sees the proxy's address; it does not use client IPs, so nothing to trust.
     trustProxy: false,
   });
+  let jobs: JobRunner | undefined;
   try {
     // Production refuses local account addresses whatever NODE_ENV says (STYLE R17: dev switches never ship).
     const env = production ? { NODE_ENV: 'production' } : process.env;
@@ -111,20 +119,29 @@ export async function startModule(options: StartModuleOptions): Promise<RunningM
       logger: app.log as unknown as FlowLogger,
     });
     const prefix = new URL(module.baseUrl).pathname.replace(/\/+$/, '');
+    // Jobs need the store's database (their state and, on SQLite, their queue live there).
+    if (module.jobs.length > 0 && options.jobs !== false && store instanceof KyselyConnectionStore) {
+      jobs = createJobRunner({ kit, jobs: module.jobs, db: store.db, dialect: store.dialect, ...(options.jobs ?? {}) });
+    }
     await app.register(moduleHost, {
       prefix,
       kit,
       cookieSecret: options.cookieSecret ?? cookieSecretsFrom(keyring as Keyring),
+      settingsPanels: jobs ? [jobsPanel(jobs, module.jobs.map((job) => job.name))] : [],
     });
     await options.configure?.(app);
     if (early) await app.ready();
     else await app.listen({ port: options.port ?? 0, host });
+    await jobs?.start();
+    const runner = jobs;
     return {
       app,
       url: early?.url ?? urlOf(app.server, host),
       store,
       kit,
+      jobs: runner,
       async close() {
+        await runner?.stop();
         await app.close();
         await early?.close();
         if (!options.transport) await kit.transport.close();
@@ -132,6 +149,7 @@ export async function startModule(options: StartModuleOptions): Promise<RunningM
       },
     };
   } catch (error) {
+    await jobs?.stop().catch(() => undefined);
     await app.close();
     await early?.close();
     if (!options.store) await store.close();

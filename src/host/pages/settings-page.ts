@@ -1,7 +1,7 @@
 /**
  * The page the CRM opens for a connected module (its registered accountUrl): state, settings, API key, events.
  */
-import { html } from '../../html/html.js';
+import { html, type SafeHtml } from '../../html/html.js';
 import { type MessageKey, translate } from '../../i18n/index.js';
 import { localize, type AnyModuleDefinition } from '../../connect/module-definition.js';
 import type { ConnectFailure } from '../../connect/failure.js';
@@ -24,6 +24,8 @@ export interface SettingsPageInput {
   readonly notice?: SettingsNotice;
   /** Which form failed, and how. */
   readonly failure?: { readonly form: 'settings' | 'apiKey' | 'disconnect'; readonly failure: ConnectFailure };
+  /** Extra sections from the host's `settingsPanels` (job status, fleet health), shown above the events. */
+  readonly panels?: readonly SafeHtml[];
 }
 
 const NOTICE_KEY: Record<SettingsNotice, MessageKey> = {
@@ -74,6 +76,7 @@ ${connection.state !== 'disconnected' ? html`<h2>${translate(locale, 'settings.d
 ${alertFor('disconnect')}
 <p class="help">${translate(locale, 'settings.disconnectHelp')}</p>
 <form method="post" action="${input.actions.disconnect}">${csrf}<button type="submit" class="danger">${translate(locale, 'settings.disconnect')}</button></form>` : ''}
+${input.panels ?? ''}
 <h2>${translate(locale, 'settings.events')}</h2>
 ${input.events.length === 0 ? html`<p>${translate(locale, 'settings.noEvents')}</p>` : html`<ol class="events">${input.events.map(
     (event) => html`<li><time datetime="${event.at.toISOString()}">${event.at.toISOString().replace('T', ' ').slice(0, 19)}</time>${translate(locale, `event.${event.type}`)}</li>`,

@@ -1,0 +1,89 @@
+/**
+ * The PostgreSQL engine: pg-boss 10.4 (the last major for Node 20; STYLE §9.4 for why pg-boss over
+ * graphile-worker). One `stately` queue per job, `singletonKey = connectionId`, so the database holds at most
+ * one waiting and one running item per connection across every instance (P2, B7). Retries, exponential backoff
+ * and a dead-letter queue are pg-boss's own, set per queue (P3); the dead-letter queue is for inspection — the
+ * kit's job state says `dead` (B8). pg-boss runs its SQL through the store's Kysely pool (P7, K3).
+ * @module
+ */
+import { CompiledQuery, type Kysely } from 'kysely';
+import PgBoss from 'pg-boss';
+import type { JobDefinition } from './define.js';
+import { parseQueueItem, type ItemHandler, type JobBackend, type QueueItem } from './backend.js';
+
+export interface PgBossBackendOptions {
+  /** The store's Kysely instance on PostgreSQL; pg-boss shares its pool. */
+  readonly db: Kysely<any>;
+  /** The module instance code: queues are per module, so modules may share a database. */
+  readonly moduleCode: string;
+  /** pg-boss's schema. Default `pgboss`. */
+  readonly schema?: string;
+  /** Workers (runs at once) per job in this instance. Default 4. */
+  readonly concurrency?: number;
+  /** How often an idle worker asks for work. Default 2 s (pg-boss's minimum is 0.5 s). */
+  readonly pollSeconds?: number;
+  readonly onError?: (error: Error) => void;
+}
+
+/** pg-boss 10 queue names: letters, digits, `_`, `-`. */
+export function queueName(moduleCode: string, job: string): string {
+  return `rcmk_${moduleCode}_${job}`.replace(/[^\w-]/g, '_');
+}
+
+export function createPgBossBackend(options: PgBossBackendOptions): JobBackend {
+  const concurrency = options.concurrency ?? 4;
+  const pollSeconds = options.pollSeconds ?? 2;
+  const boss = new PgBoss({
+    db: { executeSql: async (text: string, values: unknown[]) => options.db.executeQuery(CompiledQuery.raw(text, values ?? [])) as Promise<{ rows: any[] }> },
+    schema: options.schema ?? 'pgboss',
+    // Cron is not used (the kit claims its own ticks, B7); maintenance keeps the archive bounded.
+    schedule: false,
+  });
+  // P6: without a listener an 'error' event would end the process.
+  boss.on('error', (error) => options.onError?.(error));
+  const names = new Map<string, string>();
+
+  return {
+    kind: 'pg-boss',
+    async start(jobs: readonly JobDefinition[], handle: ItemHandler) {
+      await boss.start();
+      for (const job of jobs) {
+        const name = queueName(options.moduleCode, job.name);
+        names.set(job.name, name);
+        const dead = `${name}__dead`;
+        await boss.createQueue(dead, { name: dead, policy: 'standard' });
+        const queue = {
+          name,
+          policy: 'stately' as const,
+          retryLimit: job.retry.limit,
+          retryDelay: Math.max(1, Math.round(job.retry.delayMs / 1000)),
+          retryBackoff: job.retry.backoff === 'exponential',
+          deadLetter: dead,
+          // A killed instance's item is taken again after this (v10 has no heartbeat): the run's own limit plus slack.
+          expireInSeconds: Math.ceil(job.timeoutMs / 1000) + 30,
+        };
+        if (await boss.getQueue(name)) await boss.updateQueue(name, queue);
+        else await boss.createQueue(name, queue);
+        for (let i = 0; i < concurrency; i += 1) {
+          await boss.work<unknown>(name, { includeMetadata: true, batchSize: 1, pollingIntervalSeconds: pollSeconds }, async ([item]) => {
+            if (!item) return;
+            const payload = parseQueueItem(item.data);
+            if (!payload) return; // not ours to run, and retrying would not make it ours
+            await handle({ ...payload, attempt: item.retryCount + 1, final: item.retryCount >= item.retryLimit });
+          });
+        }
+      }
+    },
+    async enqueue(job, items: readonly QueueItem[]) {
+      const name = names.get(job);
+      if (name === undefined) return;
+      for (let i = 0; i < items.length; i += 500) {
+        // The stately unique index refuses a second waiting item of a connection; insert skips it (ON CONFLICT).
+        await boss.insert(items.slice(i, i + 500).map((item) => ({ name, data: { ...item }, singletonKey: item.connectionId })));
+      }
+    },
+    async stop(timeoutMs) {
+      await boss.stop({ graceful: true, wait: true, close: false, timeout: Math.max(1000, timeoutMs) });
+    },
+  };
+}
