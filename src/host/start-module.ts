@@ -21,6 +21,9 @@ import { moduleHost } from './plugin.js';
 import { KyselyConnectionStore } from '../store/kysely-connection-store.js';
 import { createJobRunner, type JobRunner, type JobRunnerOptions } from '../jobs/runner.js';
 import { jobsPanel } from '../jobs/panel.js';
+import { fleetPanel } from '../fleet/panel.js';
+import { withRegistrationTracking } from '../fleet/tracking.js';
+import { offerReregistration } from '../fleet/offer.js';
 import { redactingSerializers } from './security.js';
 
 /**
@@ -82,6 +85,8 @@ export async function startModule(options: StartModuleOptions): Promise<RunningM
   let module: AnyModuleDefinition;
   try {
     module = typeof options.module === 'function' ? options.module(early!.url) : options.module;
+    // Fleet operations need to know which payload each connection was registered with (docs/guide/fleet.md).
+    if (store instanceof KyselyConnectionStore) module = withRegistrationTracking(module, store.db);
   } catch (error) {
     await early?.close();
     if (!options.store) await store.close();
@@ -127,13 +132,17 @@ export async function startModule(options: StartModuleOptions): Promise<RunningM
       prefix,
       kit,
       cookieSecret: options.cookieSecret ?? cookieSecretsFrom(keyring as Keyring),
-      settingsPanels: jobs ? [jobsPanel(jobs, module.jobs.map((job) => job.name))] : [],
+      settingsPanels: [
+        ...(jobs ? [jobsPanel(jobs, module.jobs.map((job) => job.name))] : []),
+        ...(store instanceof KyselyConnectionStore ? [fleetPanel(store.db)] : []),
+      ],
     });
     await options.configure?.(app);
     if (early) await app.ready();
     else await app.listen({ port: options.port ?? 0, host });
     await jobs?.start();
     const runner = jobs;
+    if (store instanceof KyselyConnectionStore) offerReregistration(kit, store.db, app.log);
     return {
       app,
       url: early?.url ?? urlOf(app.server, host),

@@ -8,11 +8,12 @@ import { StoreUnavailableError } from '../errors.js';
 import * as m001 from './migrations/001_init.js';
 import * as m002 from './migrations/002_claims.js';
 import * as m010 from './migrations/010_jobs.js';
+import * as m011 from './migrations/011_fleet.js';
 import { MIGRATION_LOCK_TABLE, MIGRATION_TABLE } from './schema.js';
 
 /** Every migration of the store, by name, in order. */
 export const storeMigrations: MigrationProvider = {
-  getMigrations: async () => ({ '001_init': m001, '002_claims': m002, '010_jobs': m010 }),
+  getMigrations: async () => ({ '001_init': m001, '002_claims': m002, '010_jobs': m010, '011_fleet': m011 }),
 };
 
 async function migrator(db: Kysely<any>): Promise<Migrator> {

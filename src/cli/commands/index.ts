@@ -9,8 +9,9 @@ import { devCommand } from './dev.js';
 import { emulatorCommand } from './emulator.js';
 import { initCommand } from './init.js';
 import { jobsCommand } from './jobs.js';
+import { fleetCommand } from './fleet.js';
 import { keysCommand } from './keys.js';
 import { migrateCommand } from './migrate.js';
 import { startCommand } from './start.js';
 
-export const commands: readonly CliCommand[] = [initCommand, devCommand, startCommand, emulatorCommand, checkCommand, connectionsCommand, migrateCommand, keysCommand, jobsCommand];
+export const commands: readonly CliCommand[] = [initCommand, devCommand, startCommand, emulatorCommand, checkCommand, connectionsCommand, migrateCommand, keysCommand, jobsCommand, fleetCommand];
