@@ -35,6 +35,8 @@ export interface RedisRateLimiter extends RateLimiter {
   backOff(key: string, ms: number): Promise<void>;
   /** True while the last Redis call failed and permits come from the in-process fallback. */
   degraded(): boolean;
+  /** Asks Redis now (for `/health`): `degraded` when it does not answer within `timeoutMs`. */
+  health(timeoutMs?: number): Promise<'ok' | 'degraded'>;
 }
 
 // KEYS[1] permits zset, KEYS[2] pause key. ARGV: limit, windowMs, leaseMs, member.
@@ -159,6 +161,17 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisR
 
   return {
     degraded: () => failing,
+    async health(timeoutMs = 500) {
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await Promise.race([redis.ping(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), timeoutMs)))]);
+        return failing ? 'degraded' : 'ok';
+      } catch {
+        return 'degraded';
+      } finally {
+        clearTimeout(timer);
+      }
+    },
     acquire(key, limit, signal) {
       if (signal?.aborted) return Promise.reject(signal.reason);
       return new Promise<RateLimitPermit>((resolve, reject) => {

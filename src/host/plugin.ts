@@ -42,6 +42,14 @@ export interface ModuleHostOptions {
   readonly bodyLimit?: number;
   /** Sections added to the settings page (the jobs' status, fleet health); each returns escaped HTML. */
   readonly settingsPanels?: readonly SettingsPanel[];
+  /** Extra checks of `/health` (the shared rate limiter, the job runner). */
+  readonly healthChecks?: readonly HealthCheck[];
+}
+
+/** Something `/health` asks besides the store: `unavailable` makes the instance answer 503 (take it out). */
+export interface HealthCheck {
+  readonly name: string;
+  check(): Promise<'ok' | 'degraded' | 'unavailable'> | 'ok' | 'degraded' | 'unavailable';
 }
 
 /** One section of the settings page for a connection, in the page's language. */
@@ -162,14 +170,22 @@ export async function moduleHost(app: FastifyInstance, options: ModuleHostOption
     return reply.code(outcome.status).send(outcome.body);
   });
 
+  // Whether this instance can serve: a load balancer takes it out on 503. `degraded` still serves (200).
   app.get(paths.health, async (request, reply) => {
+    const checks: Record<string, string> = {};
     try {
       await kit.store.ping();
-      return reply.send({ status: 'ok' });
+      checks.store = 'ok';
     } catch (error) {
       request.log.error({ err: error }, 'health check: the store does not answer');
-      return reply.code(503).send({ status: 'unavailable' });
+      checks.store = 'unavailable';
     }
+    for (const extra of options.healthChecks ?? []) {
+      checks[extra.name] = await Promise.resolve(extra.check()).catch(() => 'unavailable' as const);
+    }
+    const states = Object.values(checks);
+    const status = states.includes('unavailable') ? 'unavailable' : states.includes('degraded') ? 'degraded' : 'ok';
+    return reply.code(status === 'unavailable' ? 503 : 200).header('cache-control', 'no-store').send({ status, checks });
   });
 }
 

@@ -11,6 +11,8 @@ import type { FlowLogger } from '../connect/kit.js';
 import type { AnyModuleDefinition } from '../connect/module-definition.js';
 import type { RetryPolicy } from '../crm/retry.js';
 import { createCrmTransport, type CrmLogger, type CrmTransport } from '../crm/transport.js';
+import type { RateLimiter } from '../crm/rate-limiter.js';
+import type { HealthCheck } from './plugin.js';
 import type { AccountUrlPolicyOptions } from '../crm/types.js';
 import { createAccountUrlPolicy } from '../crm/account-url.js';
 import { ConfigError } from '../errors.js';
@@ -48,6 +50,8 @@ export interface StartModuleOptions {
   readonly keyring?: Keyring;
   readonly accountUrlPolicy?: AccountUrlPolicyOptions;
   readonly transport?: CrmTransport;
+  /** The CRM rate limiter of the transport built here; share one through Redis across instances (docs/guide/fleet.md). */
+  readonly rateLimiter?: RateLimiter;
   readonly retry?: RetryPolicy;
   /** Signs cookies. Default: derived from the keyring, so there is one secret less to configure. */
   readonly cookieSecret?: string | readonly string[];
@@ -106,6 +110,7 @@ export async function startModule(options: StartModuleOptions): Promise<RunningM
     trustProxy: false,
   });
   let jobs: JobRunner | undefined;
+  let jobsStopped = false;
   try {
     // Production refuses local account addresses whatever NODE_ENV says (STYLE R17: dev switches never ship).
     const env = production ? { NODE_ENV: 'production' } : process.env;
@@ -118,7 +123,13 @@ export async function startModule(options: StartModuleOptions): Promise<RunningM
       module,
       store,
       // CRM calls are logged through the app's logger (method, path, status, duration; never the key).
-      transport: options.transport ?? createCrmTransport({ accountUrlPolicy: policy, logger: app.log as unknown as CrmLogger }),
+      transport:
+        options.transport ??
+        createCrmTransport({
+          accountUrlPolicy: policy,
+          logger: app.log as unknown as CrmLogger,
+          ...(options.rateLimiter ? { rateLimiter: options.rateLimiter } : {}),
+        }),
       ...(options.retry ? { retry: options.retry } : {}),
       ...(options.redirectAfterConnect ? { redirectAfterConnect: options.redirectAfterConnect } : {}),
       logger: app.log as unknown as FlowLogger,
@@ -136,6 +147,7 @@ export async function startModule(options: StartModuleOptions): Promise<RunningM
         ...(jobs ? [jobsPanel(jobs, module.jobs.map((job) => job.name))] : []),
         ...(store instanceof KyselyConnectionStore ? [fleetPanel(store.db)] : []),
       ],
+      healthChecks: healthChecksFor(options.rateLimiter, () => jobsStopped),
     });
     await options.configure?.(app);
     if (early) await app.ready();
@@ -150,6 +162,7 @@ export async function startModule(options: StartModuleOptions): Promise<RunningM
       kit,
       jobs: runner,
       async close() {
+        jobsStopped = true;
         await runner?.stop();
         await app.close();
         await early?.close();
@@ -164,6 +177,14 @@ export async function startModule(options: StartModuleOptions): Promise<RunningM
     if (!options.store) await store.close();
     throw error;
   }
+}
+
+/** A shared limiter that fell back to in-process counting still serves, but says so. */
+function healthChecksFor(limiter: RateLimiter | undefined, stopping: () => boolean): HealthCheck[] {
+  const checks: HealthCheck[] = [{ name: 'shutdown', check: () => (stopping() ? 'unavailable' : 'ok') }];
+  const health = (limiter as { health?: () => Promise<'ok' | 'degraded'> } | undefined)?.health;
+  if (health) checks.push({ name: 'rateLimiter', check: () => health.call(limiter) });
+  return checks;
 }
 
 function urlOf(server: Server, host: string): string {

@@ -32,11 +32,37 @@ async function migrator(db: Kysely<any>): Promise<Migrator> {
   });
 }
 
+/** `pg_advisory_lock(MIGRATION_LOCK_CLASS, hashtext(schema))`: 'rcmk' as an int, one lock per schema. */
+export const MIGRATION_LOCK_CLASS = 0x72636d6b;
+
 /**
- * Brings the store's tables to the latest version; idempotent, safe to run from several processes at once
- * (Kysely takes a lock; a collision while creating its own tables is retried). Returns the per-migration results; throws the first failure.
+ * Brings the store's tables to the latest version; idempotent, safe to run from several processes at once.
+ * On PostgreSQL the whole run holds a session advisory lock, so instances starting together migrate one after
+ * another (the others then find nothing to do) and never race on Kysely's own bookkeeping tables; waiting for it
+ * ends after `lockTimeoutMs` with StoreUnavailableError. On SQLite a collision while creating Kysely's tables is
+ * retried. Returns the per-migration results; throws the first failure.
  */
-export async function migrateToLatest(db: Kysely<any>): Promise<MigrationResultSet> {
+export async function migrateToLatest(db: Kysely<any>, options: { readonly lockTimeoutMs?: number } = {}): Promise<MigrationResultSet> {
+  if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return migrateWithRetry(db);
+  const deadline = Date.now() + (options.lockTimeoutMs ?? 60_000);
+  // A dedicated connection holds the lock (a session lock belongs to the connection that took it) while the
+  // migrator works through the pool.
+  return db.connection().execute(async (locked) => {
+    for (;;) {
+      const { rows } = await sql<{ ok: boolean }>`select pg_try_advisory_lock(${MIGRATION_LOCK_CLASS}, hashtext(current_schema())) as ok`.execute(locked);
+      if (rows[0]?.ok) break;
+      if (Date.now() > deadline) throw new StoreUnavailableError('Another instance has been migrating the store for too long; try again');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    try {
+      return await migrateWithRetry(db);
+    } finally {
+      await sql`select pg_advisory_unlock(${MIGRATION_LOCK_CLASS}, hashtext(current_schema()))`.execute(locked).catch(() => undefined);
+    }
+  });
+}
+
+async function migrateWithRetry(db: Kysely<any>): Promise<MigrationResultSet> {
   // Kysely creates its bookkeeping tables before taking its lock, and its SQLite lock is per connection, so two
   // processes starting at once on a fresh database can collide. The loser's retry finds the work done.
   let result: MigrationResultSet = { results: [] };
