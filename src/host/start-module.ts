@@ -61,7 +61,7 @@ export interface StartModuleOptions {
   /** Fastify/pino logging: `false` for none; a `stream` receives the JSON lines instead of stdout. Default: `info`. */
   readonly logger?: boolean | { readonly level: string; readonly stream?: NodeJS.WritableStream };
   /** The module's declared jobs: engine and concurrency (docs/guide/fleet.md), or `false` not to run them here. */
-  readonly jobs?: false | Pick<JobRunnerOptions, 'engine' | 'concurrency' | 'checkEveryMs' | 'pollSeconds' | 'pgBossSchema' | 'onRun'>;
+  readonly jobs?: false | Pick<JobRunnerOptions, 'engine' | 'concurrency' | 'checkEveryMs' | 'pollSeconds' | 'pgBossSchema' | 'pgBossRecovery' | 'onRun'>;
 }
 
 export interface RunningModule {

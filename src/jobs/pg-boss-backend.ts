@@ -23,6 +23,10 @@ export interface PgBossBackendOptions {
   /** How often an idle worker asks for work. Default 2 s (pg-boss's minimum is 0.5 s). */
   readonly pollSeconds?: number;
   readonly onError?: (error: Error) => void;
+  /** How often pg-boss fails expired items (a killed instance's) so they are retried. Default 120 s (pg-boss's). */
+  readonly maintenanceIntervalSeconds?: number;
+  /** An item not finished `timeout` + this many seconds after it started counts as lost. Default 30. */
+  readonly expireSlackSeconds?: number;
 }
 
 /** pg-boss 10 queue names: letters, digits, `_`, `-`. */
@@ -38,6 +42,7 @@ export function createPgBossBackend(options: PgBossBackendOptions): JobBackend {
     schema: options.schema ?? 'pgboss',
     // Cron is not used (the kit claims its own ticks, B7); maintenance keeps the archive bounded.
     schedule: false,
+    ...(options.maintenanceIntervalSeconds ? { maintenanceIntervalSeconds: options.maintenanceIntervalSeconds } : {}),
   });
   // P6: without a listener an 'error' event would end the process.
   boss.on('error', (error) => options.onError?.(error));
@@ -51,7 +56,9 @@ export function createPgBossBackend(options: PgBossBackendOptions): JobBackend {
         const name = queueName(options.moduleCode, job.name);
         names.set(job.name, name);
         const dead = `${name}__dead`;
-        await boss.createQueue(dead, { name: dead, policy: 'standard' });
+        await racing(async () => {
+          if (!(await boss.getQueue(dead))) await boss.createQueue(dead, { name: dead, policy: 'standard' });
+        });
         const queue = {
           name,
           policy: 'stately' as const,
@@ -60,10 +67,12 @@ export function createPgBossBackend(options: PgBossBackendOptions): JobBackend {
           retryBackoff: job.retry.backoff === 'exponential',
           deadLetter: dead,
           // A killed instance's item is taken again after this (v10 has no heartbeat): the run's own limit plus slack.
-          expireInSeconds: Math.ceil(job.timeoutMs / 1000) + 30,
+          expireInSeconds: Math.ceil(job.timeoutMs / 1000) + (options.expireSlackSeconds ?? 30),
         };
-        if (await boss.getQueue(name)) await boss.updateQueue(name, queue);
-        else await boss.createQueue(name, queue);
+        await racing(async () => {
+          if (await boss.getQueue(name)) await boss.updateQueue(name, queue);
+          else await boss.createQueue(name, queue);
+        });
         for (let i = 0; i < concurrency; i += 1) {
           await boss.work<unknown>(name, { includeMetadata: true, batchSize: 1, pollingIntervalSeconds: pollSeconds }, async ([item]) => {
             if (!item) return;
@@ -86,4 +95,20 @@ export function createPgBossBackend(options: PgBossBackendOptions): JobBackend {
       await boss.stop({ graceful: true, wait: true, close: false, timeout: Math.max(1000, timeoutMs) });
     },
   };
+}
+
+/**
+ * Instances starting together create the same queues at once; pg-boss 10's `create_queue` then deadlocks or
+ * hits a unique index in the loser (seen in the deployment test). The loser retries and finds the queue made.
+ */
+async function racing(work: () => Promise<void>): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await work();
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (attempt >= 5 || !(code === '40P01' || code === '23505' || code === '42P07')) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt + Math.random() * 100));
+    }
+  }
 }

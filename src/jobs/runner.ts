@@ -41,6 +41,8 @@ export interface JobRunnerOptions {
   readonly pollSeconds?: number;
   /** pg-boss: its schema. Default `pgboss`. */
   readonly pgBossSchema?: string;
+  /** pg-boss: how soon a killed instance's items are taken again (see `createPgBossBackend`). */
+  readonly pgBossRecovery?: { readonly maintenanceIntervalSeconds?: number; readonly expireSlackSeconds?: number };
   readonly onRun?: (event: JobRunEvent) => void;
   readonly now?: () => Date;
 }
@@ -90,6 +92,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
             concurrency,
             ...(options.pollSeconds ? { pollSeconds: options.pollSeconds } : {}),
             ...(options.pgBossSchema ? { schema: options.pgBossSchema } : {}),
+            ...options.pgBossRecovery,
             onError: (error) => kit.logger.warn({ err: { message: error.message } }, 'job engine error'),
           })
         : createInProcessBackend({ db: options.db, concurrency, now });

@@ -46,7 +46,8 @@ async function openFleet(flags: FleetFlags) {
   redis?.on('error', () => undefined);
   const transport = createCrmTransport({
     accountUrlPolicy: { boxHosts: list(process.env.CRM_BOX_HOSTS), allowLocal: !isProduction() && process.env.RCMK_ALLOW_LOCAL === '1' },
-    ...(redis ? { rateLimiter: createRedisRateLimiter({ redis }) } : {}),
+    // The instances' prefix, so the CLI draws on the same budgets (REDIS_RATE_PREFIX, default rmk:rl:).
+    ...(redis ? { rateLimiter: createRedisRateLimiter({ redis, ...(process.env.REDIS_RATE_PREFIX ? { prefix: process.env.REDIS_RATE_PREFIX } : {}) }) } : {}),
   });
   const kit = createConnectKit({ module, store, transport });
   return {
