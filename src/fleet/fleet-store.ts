@@ -84,6 +84,21 @@ export class FleetStore {
     await this.#upsert(connectionId, { payload_hash: hash, registered_at: this.#now().toISOString(), reregister_error: null });
   }
 
+  /** Many `registered` in one statement (a batch's successes). */
+  async registeredMany(entries: readonly { readonly connectionId: string; readonly hash: string }[]): Promise<void> {
+    const at = this.#now().toISOString();
+    for (let i = 0; i < entries.length; i += 500) {
+      const chunk = entries.slice(i, i + 500);
+      await this.#db
+        .insertInto('rcmk_fleet_connection')
+        .values(chunk.map((e) => ({ connection_id: e.connectionId, payload_hash: e.hash, registered_at: at, reregister_error: null, health: 'ok', auth_failures: 0, recent_checks: '' })))
+        .onConflict((oc) =>
+          oc.column('connection_id').doUpdateSet((eb) => ({ payload_hash: eb.ref('excluded.payload_hash'), registered_at: eb.ref('excluded.registered_at'), reregister_error: null })),
+        )
+        .execute();
+    }
+  }
+
   async reregisterFailed(connectionId: string, error: string): Promise<void> {
     await this.#upsert(connectionId, { reregister_error: error });
   }

@@ -2,8 +2,8 @@
  * `fleet reregister`: after the registration payload changed (a new action, a new scope, another baseUrl),
  * send every registered connection its new payload — a canary first, then batches, with bounded concurrency,
  * accounts interleaved so the per-account rate limit never idles the fleet. Each connection's hash is stored as
- * soon as its CRM accepted the payload, so an interrupted run resumes with what is left, and nothing is sent
- * twice except the few in flight when it died (an idempotent upsert, PROTOCOL §7).
+ * after each batch, so an interrupted run resumes with what is left, and nothing is sent twice except the last
+ * batch's when the process died (an idempotent upsert, PROTOCOL §7).
  * @module
  */
 import type { ConnectKit } from '../connect/kit.js';
@@ -129,11 +129,20 @@ export async function reregisterFleet(options: ReregisterOptions): Promise<Rereg
   const heartbeat = setInterval(() => void fleet.progress(run.id, done, failed).catch(() => undefined), Math.max(1000, staleMs / 4));
   heartbeat.unref();
 
+  // Hashes of accepted registrations, written once per batch (one statement instead of one per connection). A
+  // crash loses at most one batch's records: those connections are sent again on resume, an idempotent upsert.
+  let accepted: { connectionId: string; hash: string }[] = [];
+  const flush = async () => {
+    const entries = accepted;
+    accepted = [];
+    await fleet.registeredMany(entries);
+  };
+
   const registerOne = async (connection: Connection): Promise<boolean> => {
     try {
       const crm = kit.openCrm(connection.accountUrl as AccountUrl, connection.apiKey);
       await crm.editIntegrationModule(registrationPayload(kit.module, connection, { locale, active: connection.active }));
-      await fleet.registered(connection.id, payloadHash(kit.module, connection));
+      accepted.push({ connectionId: connection.id, hash: payloadHash(kit.module, connection) });
       done += 1;
       return true;
     } catch (error) {
@@ -162,6 +171,7 @@ export async function reregisterFleet(options: ReregisterOptions): Promise<Rereg
 
   const finish = async (status: ReregisterReport['status'], reason?: string): Promise<ReregisterReport> => {
     clearInterval(heartbeat);
+    await flush();
     await fleet.progress(run.id, done, failed);
     await fleet.finishRun(run.id, status);
     kit.logger.info({ runId: run.id, status, done, failed, total }, 'fleet re-registration ended');
@@ -173,6 +183,7 @@ export async function reregisterFleet(options: ReregisterOptions): Promise<Rereg
     for (const connection of canary) {
       if (options.signal?.aborted) return await finish('interrupted', 'stopped');
       const ok = await registerOne(connection);
+      await flush();
       options.onProgress?.({ phase: 'canary', done, failed, total });
       if (!ok) return await finish('halted', 'the canary failed: the CRM refused the new payload');
     }
@@ -180,6 +191,7 @@ export async function reregisterFleet(options: ReregisterOptions): Promise<Rereg
       if (options.signal?.aborted) return await finish('interrupted', 'stopped');
       const batch = pending.slice(start, start + batchSize);
       const bad = await pool(batch, 'batches');
+      await flush();
       await fleet.progress(run.id, done, failed);
       if (batch.length >= 4 && bad / batch.length > haltAbove) {
         return await finish('halted', `${bad} of ${batch.length} in the last batch failed`);
