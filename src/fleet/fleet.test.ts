@@ -183,3 +183,26 @@ describe('fleet health', () => {
     await w.store.close();
   });
 });
+
+describe('offered at start', () => {
+  it('an instance whose payload differs from what connections were registered with says so, naming the command', async () => {
+    const { startModule } = await import('../host/start-module.js');
+    const { PassThrough } = await import('node:stream');
+    const w = await world(2);
+    const lines: string[] = [];
+    const stream = new PassThrough();
+    stream.on('data', (chunk: Buffer) => lines.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
+    const start = (baseUrl: string) =>
+      startModule({ module: moduleAt(baseUrl), store: w.store, cookieSecret: 'x'.repeat(32), transport, logger: { level: 'warn', stream } });
+    const same = await start('https://v1.example');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await same.close();
+    assert.equal(lines.filter((l) => l.includes('fleet reregister')).length, 0, 'up to date: nothing offered');
+    const changed = await start('https://v2.example');
+    for (let i = 0; i < 100 && !lines.some((l) => l.includes('fleet reregister')); i += 1) await new Promise((resolve) => setTimeout(resolve, 20));
+    await changed.close();
+    const offer = lines.map((l) => JSON.parse(l) as { outdated?: number; msg: string }).find((l) => l.msg.includes('fleet reregister'));
+    assert.equal(offer?.outdated, 2);
+    await w.store.close();
+  });
+});

@@ -52,3 +52,25 @@ describe('jobs in a running module', () => {
     assert.deepEqual(module.jobs.map((job) => [job.name, job.everyMs]), [['syncOrders', 300_000]]);
   });
 });
+
+describe('fleet health on the settings page', () => {
+  it('a connection marked key_revoked tells the person, in their language; a healthy one shows nothing', async () => {
+    const { FleetStore } = await import('../fleet/fleet-store.js');
+    const { KyselyConnectionStore } = await import('../store/kysely-connection-store.js');
+    const testbed = await startTestbed({
+      module: (baseUrl) => defineModule({ integrationCode: 'health-demo', name: 'Health demo', logo: `${baseUrl}/logo.svg`, baseUrl }),
+    });
+    try {
+      const connection = await testbed.connect();
+      const healthy = await testbed.openSettings(connection);
+      assert.doesNotMatch(healthy.body, /data-health=/);
+      assert.ok(testbed.store instanceof KyselyConnectionStore);
+      await new FleetStore(testbed.store.db).setHealth(connection.id, { health: 'key_revoked' });
+      const page = await testbed.browser.get(`${testbed.module.url}/settings?lang=es`);
+      assert.match(page.body, /data-health="key_revoked"/);
+      assert.match(page.body, /El CRM rechaza la clave API/);
+    } finally {
+      await testbed.close();
+    }
+  });
+});
