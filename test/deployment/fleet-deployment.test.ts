@@ -40,6 +40,9 @@ const env = {
   MODULE_SECRET_KEYS: keyring,
   // A killed instance's permits stop counting after 2 s (default 30 s), so the survivors are not held back long.
   REDIS_LEASE_MS: '2000',
+  // More calls per run than the account's budget per second: every run spans over a second, so it is still
+  // running when the test sees it start.
+  DEPLOY_BURST: '14',
   NODE_ENV: 'test',
 };
 
@@ -77,23 +80,14 @@ async function until<T>(what: string, probe: () => Promise<T | undefined> | T | 
 const skip = existsSync(NGINX) ? false : `${NGINX} not installed (apt-get install nginx; .ci/run installs it)`;
 
 describe('deployment: three instances behind nginx, PostgreSQL, Redis', { skip, timeout: 110_000 }, () => {
-  const ports: number[] = [];
   const logs: string[][] = [[], [], []];
 
   before(async () => {
     redis = new Redis(REDIS_URL);
     emulator = await startEmulator({ port: 0 });
-    // Distinct: a port just released may be handed out again.
-    while (ports.length < 4) {
-      const port = await freePort();
-      if (!ports.includes(port) && port !== emulator.port) ports.push(port);
-    }
-    const [nginxPort, ...instancePorts] = ports as [number, ...number[]];
-    nginxUrl = `http://127.0.0.1:${nginxPort}`;
-    // Debian's nginx with a config of our own: prefix, pid, logs and temp paths in the temp dir, no daemon.
-    writeFileSync(
-      join(dir, 'nginx.conf'),
-      `daemon off;
+    // nginx first, on a free port (retried if another process takes it meanwhile), with no upstream yet; the
+    // instances then listen on ports of their choosing, and nginx reloads with them (no port can be stolen).
+    const config = (nginxPort: number, upstream: readonly string[]) => `daemon off;
 ${process.getuid?.() === 0 ? 'user root;' : ''}
 worker_processes 1;
 pid ${dir}/nginx.pid;
@@ -103,7 +97,7 @@ http {
   access_log ${dir}/access.log;
   client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fastcgi;
   uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
-  upstream module { ${instancePorts.map((p) => `server 127.0.0.1:${p} max_fails=1 fail_timeout=30s;`).join(' ')} }
+  upstream module { ${(upstream.length > 0 ? upstream : ['127.0.0.1:9']).map((a) => `server ${a} max_fails=1 fail_timeout=30s;`).join(' ')} }
   server {
     listen 127.0.0.1:${nginxPort};
     location / {
@@ -114,16 +108,36 @@ http {
     }
   }
 }
-`,
-    );
-    const nginxLog: string[] = [];
-    await spawnUntil(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], {}, null, nginxLog);
+`;
+    let nginx: ChildProcess | undefined;
+    let nginxPort = 0;
+    for (let attempt = 0; attempt < 5 && !nginx; attempt += 1) {
+      nginxPort = await freePort();
+      writeFileSync(join(dir, 'nginx.conf'), config(nginxPort, []));
+      const nginxLog: string[] = [];
+      const child = await spawnUntil(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], {}, null, nginxLog);
+      const up = await until('nginx listening', async () => {
+        if (child.exitCode !== null) return false;
+        try {
+          await (await request(`http://127.0.0.1:${nginxPort}/`)).body.text();
+          return true;
+        } catch {
+          return undefined;
+        }
+      }, 10_000);
+      if (up) nginx = child;
+    }
+    if (!nginx) throw new Error('nginx did not start');
+    nginxUrl = `http://127.0.0.1:${nginxPort}`;
     await Promise.all(
-      instancePorts.map((port, i) =>
-        spawnUntil(process.execPath, ['--import', 'tsx', 'test/deployment/instance.ts'], { PORT: String(port), MODULE_BASE_URL: nginxUrl }, /^listening /, logs[i]!),
+      [0, 1, 2].map((i) =>
+        spawnUntil(process.execPath, ['--import', 'tsx', 'test/deployment/instance.ts'], { PORT: '0', MODULE_BASE_URL: nginxUrl }, /^listening /, logs[i]!),
       ),
     );
-    await until('nginx', async () => {
+    const upstream = logs.map((log) => log.find((l) => l.startsWith('listening '))!.slice('listening http://'.length));
+    writeFileSync(join(dir, 'nginx.conf'), config(nginxPort, upstream));
+    nginx.kill('SIGHUP');
+    await until('nginx reloaded with the instances', async () => {
       try {
         const response = await request(`${nginxUrl}/health`);
         await response.body.text();
@@ -182,11 +196,16 @@ http {
     );
     const cliExit = new Promise<number | null>((resolve) => cli.once('exit', (code) => resolve(code)));
 
-    // …and instance 2 is killed in the middle of a job run.
-    await until('a job running on instance 2', () => (logs[1]!.some((l) => l.startsWith('job-started')) ? true : undefined));
-    const victim = children.filter((c) => c.spawnargs.includes('test/deployment/instance.ts'))[1]!;
+    // …and the first instance to start a job run is killed in the middle of it.
+    const instances = children.filter((c) => c.spawnargs.includes('test/deployment/instance.ts'));
+    const victimIndex = await until('a job run starting', () => {
+      const index = logs.findIndex((log) => log.some((l) => l.startsWith('job-started')));
+      return index >= 0 ? index : undefined;
+    });
+    const victim = instances[victimIndex]!;
     victim.kill('SIGKILL');
     await new Promise((resolve) => victim.once('exit', resolve));
+    const survivors = logs.filter((_, i) => i !== victimIndex);
 
     // Callbacks keep landing on the survivors.
     for (const account of accounts) assert.equal((await emulator.setActivity(account.name, DEPLOY_CODE, { active: true })).status, 200);
@@ -200,7 +219,7 @@ http {
       return states.length === ACCOUNTS * JOBS.length && states.every((s) => s.status === 'ok') ? true : undefined;
     }, 60_000);
     for (const id of connectionIds) for (const job of JOBS) assert.equal(await redis.get(`deploy:${run}:done:${id}:${job}`), '1', `${job} of ${id}`);
-    const recovered = logs[0]!.concat(logs[2]!).filter((l) => /attempt=[2-9]/.test(l));
+    const recovered = survivors.flat().filter((l) => /attempt=[2-9]/.test(l));
     assert.ok(recovered.length >= 1, 'the killed run was taken again by another instance');
 
     // Nothing duplicated: one connection and one registration per account, carrying the new payload.
