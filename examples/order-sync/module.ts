@@ -67,7 +67,9 @@ export function orderSyncModule(baseUrl: string) {
     jobs: {
       // Runs every 5 minutes for each enabled connection, on whichever instance is free (docs/guide/fleet.md).
       syncOrders: defineJob({
+        // Checked every 5 minutes; each connection runs as often as its "Sync every" setting says.
         every: '5m',
+        everyFor: (connection) => `${String(connection.settings.syncEveryMinutes ?? '15')}m`,
         cursor: z.object({ syncedUntil: z.string() }),
         async run({ connection, crm, cursor, saveCursor }) {
           const siteCode = String(connection.settings.siteCode);

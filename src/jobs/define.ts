@@ -38,6 +38,11 @@ export interface RetryPolicyInput {
 export interface JobInput<Cursor = Readonly<Record<string, unknown>>> {
   /** How often, per connection: `'30s'`, `'5m'`, `'1h'`, `'1d'` or milliseconds. At least 30 s. */
   readonly every: string | number;
+  /**
+   * A connection's own interval (from its settings, say), beside the declared default: a duration, or
+   * `undefined` for `every`. Shorter than `every` counts as `every` (the fleet checks once per `every`).
+   */
+  readonly everyFor?: (connection: Connection) => string | number | undefined;
   /** The cursor's zod object (flat); without it the cursor is whatever JSON the run saved. */
   readonly cursor?: z.ZodType<Cursor>;
   readonly retry?: RetryPolicyInput;
@@ -49,6 +54,7 @@ export interface JobInput<Cursor = Readonly<Record<string, unknown>>> {
 export interface JobDefinition {
   readonly name: string;
   readonly everyMs: number;
+  readonly everyFor: ((connection: Connection) => string | number | undefined) | undefined;
   readonly cursor: z.ZodType | undefined;
   readonly retry: { readonly limit: number; readonly backoff: 'exponential' | 'fixed'; readonly delayMs: number };
   readonly timeoutMs: number;
@@ -99,6 +105,7 @@ export function defineJobs(input: JobsInput, options: { readonly minEveryMs?: nu
     if (everyMs === undefined) problems.push(`${at}.every must be a duration such as '30s', '5m', '1h' or milliseconds`);
     else if (everyMs < minEvery) problems.push(`${at}.every must be at least ${minEvery / 1000} s`);
     if (typeof job.run !== 'function') problems.push(`${at}.run must be a function`);
+    if (job.everyFor !== undefined && typeof job.everyFor !== 'function') problems.push(`${at}.everyFor must be a function of the connection`);
     if (job.cursor !== undefined && !(job.cursor instanceof z.ZodType)) problems.push(`${at}.cursor must be a zod schema`);
     const limit = job.retry?.limit ?? 3;
     if (!Number.isInteger(limit) || limit < 0 || limit > 20) problems.push(`${at}.retry.limit must be a whole number from 0 to 20`);
@@ -112,6 +119,7 @@ export function defineJobs(input: JobsInput, options: { readonly minEveryMs?: nu
       Object.freeze({
         name,
         everyMs: everyMs ?? 0,
+        everyFor: job.everyFor,
         cursor: job.cursor as z.ZodType | undefined,
         retry: Object.freeze({ limit, backoff, delayMs: delayMs ?? 0 }),
         timeoutMs: timeoutMs ?? 0,

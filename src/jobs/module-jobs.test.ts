@@ -50,6 +50,8 @@ describe('jobs in a running module', () => {
   it('the example order-sync declares its periodic sync as a job', () => {
     const module = orderSyncModule('https://sync.example');
     assert.deepEqual(module.jobs.map((job) => [job.name, job.everyMs]), [['syncOrders', 300_000]]);
+    // Each connection's own "Sync every" setting sets its interval.
+    assert.equal(module.jobs[0]!.everyFor?.({ settings: { syncEveryMinutes: '60' } } as never), '60m');
   });
 });
 

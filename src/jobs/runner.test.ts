@@ -105,7 +105,7 @@ async function fixture(database: { databaseUrl: string; postgresSchema?: string;
   return { store, enabled, disabled, open, pgBossSchema: database.pgBossSchema };
 }
 
-function runnerFor(f: Fixture, store: KyselyConnectionStore, jobs: Record<string, JobInput<any>>, extra: { concurrency?: number; onRun?: (e: JobRunEvent) => void } = {}): JobRunner {
+function runnerFor(f: Fixture, store: KyselyConnectionStore, jobs: Record<string, JobInput<any>>, extra: { concurrency?: number; onRun?: (e: JobRunEvent) => void; now?: () => Date } = {}): JobRunner {
   const kit = createConnectKit({ module, store, transport });
   return createJobRunner({
     kit,
@@ -180,6 +180,39 @@ for (const engine of ENGINES) {
           assert.ok(s.lastSuccessAt && s.nextRunAt && s.nextRunAt > s.lastSuccessAt);
           assert.deepEqual(await runner.state.cursor(s.connectionId, 'sync'), { page: 2 });
         }
+      } finally {
+        await runner.stop();
+        await f.store.close();
+      }
+    });
+
+    it("a connection's own longer interval (everyFor) holds it back while the others run again", async () => {
+      const f = await fixture(await engine.database());
+      const runs = new Map<string, number>();
+      const slow = f.enabled[0]!;
+      let offset = 0;
+      const runner = runnerFor(
+        f,
+        f.store,
+        {
+          sync: {
+            every: '1h',
+            everyFor: (connection) => (connection.id === slow ? '1d' : undefined),
+            run: async ({ connection }) => void runs.set(connection.id, (runs.get(connection.id) ?? 0) + 1),
+          },
+        },
+        { now: () => new Date(Date.now() + offset) },
+      );
+      try {
+        await runner.start();
+        assert.equal(await runner.runNow('sync'), 3);
+        await until('first runs', async () => ((await runner.status({ job: 'sync' })).filter((s) => s.status === 'ok').length === 3 ? true : undefined));
+        const [state] = await runner.status({ connectionId: slow, job: 'sync' });
+        assert.ok(state!.nextRunAt!.getTime() - state!.lastRunAt!.getTime() > 23 * 3_600_000, 'next run a day later');
+        offset = 3_600_000; // an hour later
+        assert.equal(await runner.runNow('sync'), 2, 'the one with a day-long interval is not due');
+        await until('second runs', async () => ([...runs.values()].filter((n) => n === 2).length === 2 ? true : undefined));
+        assert.equal(runs.get(slow), 1);
       } finally {
         await runner.stop();
         await f.store.close();

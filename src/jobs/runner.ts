@@ -11,7 +11,7 @@ import type { AccountUrl } from '../crm/types.js';
 import { ConfigError, KitError } from '../errors.js';
 import type { Connection } from '../store/types.js';
 import type { ItemRun, JobBackend } from './backend.js';
-import type { JobDefinition } from './define.js';
+import { parseDuration, type JobDefinition } from './define.js';
 import { createInProcessBackend } from './in-process-backend.js';
 import { createPgBossBackend } from './pg-boss-backend.js';
 import { JobStateStore, type JobState } from './state.js';
@@ -60,6 +60,18 @@ export interface JobRunner {
   revive(connectionId: string, job: string): Promise<boolean>;
   /** Stops ticking, aborts runs in progress, waits for them up to `timeoutMs` (default 10 s). */
   stop(timeoutMs?: number): Promise<void>;
+}
+
+/** The connection's interval for `job`: its own (`everyFor`) when given and parseable, never below `every`. */
+export function intervalOf(job: JobDefinition, connection: Connection): number {
+  let own: number | undefined;
+  try {
+    const value = job.everyFor?.(connection);
+    own = value === undefined ? undefined : parseDuration(value);
+  } catch {
+    own = undefined;
+  }
+  return Math.max(job.everyMs, own ?? job.everyMs);
 }
 
 export function isEnabled(connection: Connection): boolean {
@@ -147,10 +159,15 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
       if (!(await state.claimTick(job.name, job.everyMs))) continue;
       const at = now();
       const dead = await state.deadConnections(job.name);
-      const ids = (await kit.store.list())
+      // A connection with a longer interval of its own waits for it; the slack absorbs the tick's own jitter.
+      const next = job.everyFor ? await state.nextRuns(job.name) : new Map<string, Date>();
+      const slack = Math.min(job.everyMs / 2, 60_000);
+      const due = (await kit.store.list())
         .filter((c) => c.moduleCode === kit.module.code && isEnabled(c) && !dead.has(c.id))
-        .map((c) => c.id);
-      await state.markQueued(job.name, ids, new Date(at.getTime() + job.everyMs));
+        .filter((c) => (next.get(c.id)?.getTime() ?? 0) <= at.getTime() + slack);
+      const entries = due.map((c) => ({ connectionId: c.id, nextRunAt: new Date(at.getTime() + intervalOf(job, c)) }));
+      const ids = entries.map((e) => e.connectionId);
+      await state.markQueued(job.name, entries);
       await backend.enqueue(job.name, ids.map((connectionId) => ({ job: job.name, connectionId, slot: at.toISOString() })));
       queued += ids.length;
     }

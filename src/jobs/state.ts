@@ -109,14 +109,20 @@ export class JobStateStore {
     return new Set(rows.map((r) => r.connection_id));
   }
 
+  /** When each connection's job is next due, by connection id (only rows that have one). */
+  async nextRuns(job: string): Promise<Map<string, Date>> {
+    const rows = await this.#db.selectFrom('rcmk_job_state').select(['connection_id', 'next_run_at']).where('job', '=', job).where('next_run_at', 'is not', null).execute();
+    return new Map(rows.map((r) => [r.connection_id, new Date(r.next_run_at!)]));
+  }
+
   /** Marks these connections queued with their next run, creating rows as needed. */
-  async markQueued(job: string, connectionIds: readonly string[], nextRunAt: Date): Promise<void> {
+  async markQueued(job: string, entries: readonly { readonly connectionId: string; readonly nextRunAt: Date }[]): Promise<void> {
     const now = iso(this.#now());
-    for (let i = 0; i < connectionIds.length; i += 500) {
-      const chunk = connectionIds.slice(i, i + 500);
+    for (let i = 0; i < entries.length; i += 500) {
+      const chunk = entries.slice(i, i + 500);
       await this.#db
         .insertInto('rcmk_job_state')
-        .values(chunk.map((connection_id) => ({ connection_id, job, status: 'queued', next_run_at: iso(nextRunAt), updated_at: now })))
+        .values(chunk.map((e) => ({ connection_id: e.connectionId, job, status: 'queued', next_run_at: iso(e.nextRunAt), updated_at: now })))
         .onConflict((oc) =>
           oc.columns(['connection_id', 'job']).doUpdateSet((eb) => ({
             next_run_at: eb.ref('excluded.next_run_at'),
