@@ -9,7 +9,7 @@
  * clock, so instances with skewed clocks still agree. Why Redis and not PostgreSQL: docs/fleet.md (measured).
  * @module
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { RateLimit, RateLimiter, RateLimitPermit } from './rate-limiter.js';
 import { createMemoryRateLimiter } from './rate-limiter.js';
@@ -80,6 +80,23 @@ if redis.call('PTTL', KEYS[1]) < ms then redis.call('SET', KEYS[1], '1', 'PX', m
 return 1
 `;
 
+interface Script {
+  readonly body: string;
+  readonly sha: string;
+}
+const script = (body: string): Script => ({ body, sha: createHash('sha1').update(body).digest('hex') });
+const SCRIPTS = { acquire: script(ACQUIRE), release: script(RELEASE), pause: script(PAUSE) };
+
+/** EVALSHA (the script's hash, not its text, on every call), loading the script on the first NOSCRIPT. */
+async function runScript(redis: Redis, which: Script, keys: number, ...args: (string | number)[]): Promise<unknown> {
+  try {
+    return await redis.evalsha(which.sha, keys, ...args);
+  } catch (error) {
+    if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+    return redis.eval(which.body, keys, ...args);
+  }
+}
+
 interface Waiter {
   readonly limit: RateLimit;
   readonly signal: AbortSignal | undefined;
@@ -117,7 +134,7 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisR
     const finish = (window: number) => {
       if (done) return;
       done = true;
-      redis.eval(RELEASE, 1, permitKey(key), member, window).catch(noteFailure);
+      runScript(redis, SCRIPTS.release, 1, permitKey(key), member, window).catch(noteFailure);
     };
     return { release: () => finish(windowMs), cancel: () => finish(0) };
   };
@@ -133,7 +150,7 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisR
       const member = `${Date.now().toString(36)}.${randomBytes(6).toString('base64url')}`;
       let answer: [number, number];
       try {
-        answer = (await redis.eval(ACQUIRE, 2, permitKey(key), pauseKey(key), head.limit.limit, head.limit.windowMs, leaseMs, member)) as [number, number];
+        answer = (await runScript(redis, SCRIPTS.acquire, 2, permitKey(key), pauseKey(key), head.limit.limit, head.limit.windowMs, leaseMs, member)) as [number, number];
         failing = false;
       } catch (error) {
         noteFailure(error);
@@ -202,7 +219,7 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisR
     async backOff(key, ms) {
       if (!(ms > 0)) return;
       try {
-        await redis.eval(PAUSE, 1, pauseKey(key), Math.ceil(ms));
+        await runScript(redis, SCRIPTS.pause, 1, pauseKey(key), Math.ceil(ms));
       } catch (error) {
         noteFailure(error);
       }
