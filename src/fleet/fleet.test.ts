@@ -206,3 +206,20 @@ describe('offered at start', () => {
     await w.store.close();
   });
 });
+
+describe('registration tracking', () => {
+  it('never fails a connect, even when its bookkeeping cannot be written', async () => {
+    const w = await world(0);
+    await w.store.db.schema.dropTable('rcmk_fleet_connection').execute();
+    const account = emulator.createAccount({ name: `track${seq}` });
+    const result = await connectAccount(w.kitFor(moduleAt('https://v1.example')), { account: account.url, apiKey: account.apiKey, settings: {}, locale: 'en' });
+    assert.ok(result.ok);
+    assert.equal(result.connection.state, 'active');
+    await w.store.close();
+  });
+
+  it('guesses the administrators’ language from the account domain', async () => {
+    const { localeOfAccount } = await import('./messages.js');
+    assert.deepEqual(['https://a.retailcrm.ru', 'https://a.simla.com', 'https://a.retailcrm.es', 'https://crm.shop.kz'].map(localeOfAccount), ['ru', 'en', 'es', 'ru']);
+  });
+});

@@ -39,7 +39,7 @@ export function fleetText(locale: Locale) {
  */
 export function localeOfAccount(accountUrl: string): Locale {
   const host = new URL(accountUrl).hostname;
-  if (/\.(ru|by|kz|uz|ua)$/.test(host) || host.endsWith('.retailcrm.ru')) return 'ru';
+  if (/\.(ru|by|kz|uz|ua)$/.test(host)) return 'ru';
   if (/\.(es|mx|ar|cl|co|pe)$/.test(host)) return 'es';
   return 'en';
 }

@@ -16,7 +16,9 @@ export function withRegistrationTracking<M extends AnyModuleDefinition>(module: 
       ...module.hooks,
       async onConnected(context: Parameters<NonNullable<AnyModuleDefinition['hooks']['onConnected']>>[0]) {
         await own?.call(module.hooks, context);
-        await fleet.registered(context.connection.id, payloadHash(module, context.connection));
+        // Bookkeeping only: a failure here must not fail the person's connect. An unknown hash just counts as
+        // outdated, and the next `fleet reregister` sends it again.
+        await fleet.registered(context.connection.id, payloadHash(module, context.connection)).catch(() => undefined);
       },
     }),
   });

@@ -17,7 +17,14 @@ async function withJobState<T>(flags: StoreFlags, work: (state: JobStateStore, s
   const store = await openStoreFromFlags(flags, { migrate: false });
   try {
     if (!(store instanceof KyselyConnectionStore)) throw new CliUsageError('jobs needs the kit\'s own store');
-    return await work(new JobStateStore(store.db), store);
+    try {
+      return await work(new JobStateStore(store.db), store);
+    } catch (error) {
+      // The store predates jobs (migration 010 not applied yet): say what to do instead of a raw SQL error.
+      if (/rcmk_job_state|no such table|does not exist/i.test((error as Error).message))
+        throw new Error('the store has no job tables yet: run "retailcrm-module-kit migrate" (or start the module once)');
+      throw error;
+    }
   } finally {
     await store.close();
   }
