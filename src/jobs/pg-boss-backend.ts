@@ -6,7 +6,7 @@
  * kit's job state says `dead` (B8). pg-boss runs its SQL through the store's Kysely pool (P7, K3).
  * @module
  */
-import { CompiledQuery, type Kysely } from 'kysely';
+import { CompiledQuery, sql, type Kysely } from 'kysely';
 import PgBoss from 'pg-boss';
 import type { JobDefinition } from './define.js';
 import { parseQueueItem, type ItemHandler, type JobBackend, type QueueItem } from './backend.js';
@@ -38,7 +38,7 @@ export function createPgBossBackend(options: PgBossBackendOptions): JobBackend {
   const concurrency = options.concurrency ?? 4;
   const pollSeconds = options.pollSeconds ?? 2;
   const boss = new PgBoss({
-    db: { executeSql: async (text: string, values: unknown[]) => options.db.executeQuery(CompiledQuery.raw(text, values ?? [])) as Promise<{ rows: any[] }> },
+    db: { executeSql: (text: string, values: unknown[]) => executeSql(options.db, text, values) },
     schema: options.schema ?? 'pgboss',
     // Cron is not used (the kit claims its own ticks, B7); maintenance keeps the archive bounded.
     schedule: false,
@@ -48,31 +48,40 @@ export function createPgBossBackend(options: PgBossBackendOptions): JobBackend {
   boss.on('error', (error) => options.onError?.(error));
   const names = new Map<string, string>();
 
+  const setUpQueue = async (job: JobDefinition) => {
+    const name = queueName(options.moduleCode, job.name);
+    names.set(job.name, name);
+    const dead = `${name}__dead`;
+    await racing(async () => {
+      if (!(await boss.getQueue(dead))) await boss.createQueue(dead, { name: dead, policy: 'standard' });
+    });
+    const queue = {
+      name,
+      policy: 'stately' as const,
+      retryLimit: job.retry.limit,
+      retryDelay: Math.max(1, Math.round(job.retry.delayMs / 1000)),
+      retryBackoff: job.retry.backoff === 'exponential',
+      deadLetter: dead,
+      // A killed instance's item is taken again after this (v10 has no heartbeat): the run's own limit plus slack.
+      expireInSeconds: Math.ceil(job.timeoutMs / 1000) + (options.expireSlackSeconds ?? 30),
+    };
+    await racing(async () => {
+      if (await boss.getQueue(name)) await boss.updateQueue(name, queue);
+      else await boss.createQueue(name, queue);
+    });
+  };
+
   return {
     kind: 'pg-boss',
     async start(jobs: readonly JobDefinition[], handle: ItemHandler) {
-      await boss.start();
+      // Instances starting together would create pg-boss's schema and queues at once, which deadlocks or fails
+      // in pg-boss 10 (seen in the deployment test): one at a time, under a session advisory lock.
+      await withStartLock(options.db, async () => {
+        await boss.start();
+        for (const job of jobs) await setUpQueue(job);
+      });
       for (const job of jobs) {
-        const name = queueName(options.moduleCode, job.name);
-        names.set(job.name, name);
-        const dead = `${name}__dead`;
-        await racing(async () => {
-          if (!(await boss.getQueue(dead))) await boss.createQueue(dead, { name: dead, policy: 'standard' });
-        });
-        const queue = {
-          name,
-          policy: 'stately' as const,
-          retryLimit: job.retry.limit,
-          retryDelay: Math.max(1, Math.round(job.retry.delayMs / 1000)),
-          retryBackoff: job.retry.backoff === 'exponential',
-          deadLetter: dead,
-          // A killed instance's item is taken again after this (v10 has no heartbeat): the run's own limit plus slack.
-          expireInSeconds: Math.ceil(job.timeoutMs / 1000) + (options.expireSlackSeconds ?? 30),
-        };
-        await racing(async () => {
-          if (await boss.getQueue(name)) await boss.updateQueue(name, queue);
-          else await boss.createQueue(name, queue);
-        });
+        const name = names.get(job.name)!;
         for (let i = 0; i < concurrency; i += 1) {
           await boss.work<unknown>(name, { includeMetadata: true, batchSize: 1, pollingIntervalSeconds: pollSeconds }, async ([item]) => {
             if (!item) return;
@@ -111,4 +120,40 @@ async function racing(work: () => Promise<void>): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, 50 * attempt + Math.random() * 100));
     }
   }
+}
+
+/**
+ * pg-boss's SQL on the store's pool. A failed multi-statement text (pg-boss wraps its DDL in BEGIN … COMMIT)
+ * leaves its connection inside an aborted transaction; it is rolled back before going back to the pool, or the
+ * store's next query on that connection would fail (25P02).
+ */
+async function executeSql(db: Kysely<any>, text: string, values: unknown[] | undefined): Promise<{ rows: any[] }> {
+  return db.connection().execute(async (conn) => {
+    try {
+      return (await conn.executeQuery(CompiledQuery.raw(text, values ?? []))) as { rows: any[] };
+    } catch (error) {
+      await sql`rollback`.execute(conn).catch(() => undefined);
+      throw error;
+    }
+  });
+}
+
+/** 'rcmk' + 1: pg-boss's setup, one instance at a time (per schema of the store). */
+const START_LOCK_CLASS = 0x72636d6c;
+
+async function withStartLock(db: Kysely<any>, work: () => Promise<void>): Promise<void> {
+  await db.connection().execute(async (locked) => {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const { rows } = await sql<{ ok: boolean }>`select pg_try_advisory_lock(${START_LOCK_CLASS}, hashtext(current_schema())) as ok`.execute(locked);
+      if (rows[0]?.ok) break;
+      if (Date.now() > deadline) throw new Error('another instance has been setting up the job queues for a minute');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    try {
+      await work();
+    } finally {
+      await sql`select pg_advisory_unlock(${START_LOCK_CLASS}, hashtext(current_schema()))`.execute(locked).catch(() => undefined);
+    }
+  });
 }

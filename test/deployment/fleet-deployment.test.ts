@@ -119,7 +119,7 @@ http {
       const up = await until('nginx listening', async () => {
         if (child.exitCode !== null) return false;
         try {
-          await (await request(`http://127.0.0.1:${nginxPort}/`)).body.text();
+          await (await request(`http://127.0.0.1:${nginxPort}/`, { reset: true })).body.text();
           return true;
         } catch {
           return undefined;
@@ -137,11 +137,15 @@ http {
     const upstream = logs.map((log) => log.find((l) => l.startsWith('listening '))!.slice('listening http://'.length));
     writeFileSync(join(dir, 'nginx.conf'), config(nginxPort, upstream));
     nginx.kill('SIGHUP');
+    // Probes on fresh connections (an idle one could still be held by a worker of the old config), until three
+    // in a row reach an instance.
+    let healthy = 0;
     await until('nginx reloaded with the instances', async () => {
       try {
-        const response = await request(`${nginxUrl}/health`);
+        const response = await request(`${nginxUrl}/health`, { reset: true });
         await response.body.text();
-        return response.statusCode === 200 ? true : undefined;
+        healthy = response.statusCode === 200 ? healthy + 1 : 0;
+        return healthy >= 3 ? true : undefined;
       } catch {
         return undefined;
       }
@@ -218,7 +222,10 @@ http {
       const states = (await db.query<{ status: string }>('select status from rcmk_job_state')).rows;
       return states.length === ACCOUNTS * JOBS.length && states.every((s) => s.status === 'ok') ? true : undefined;
     }, 60_000);
-    for (const id of connectionIds) for (const job of JOBS) assert.equal(await redis.get(`deploy:${run}:done:${id}:${job}`), '1', `${job} of ${id}`);
+    const jobLines = logs.flat().filter((l) => l.startsWith('job-'));
+    for (const id of connectionIds)
+      for (const job of JOBS)
+        assert.equal(await redis.get(`deploy:${run}:done:${id}:${job}`), '1', `${job} of ${id}:\n${jobLines.filter((l) => l.includes(id)).join('\n')}`);
     const recovered = survivors.flat().filter((l) => /attempt=[2-9]/.test(l));
     assert.ok(recovered.length >= 1, 'the killed run was taken again by another instance');
 

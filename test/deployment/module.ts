@@ -15,8 +15,9 @@ const burst = Number(process.env.DEPLOY_BURST ?? 8);
 
 const burstJob = (name: string): JobInput => ({
   every: '5m',
-  // Runs take 1–3 s; an item still active 8 s + 1 s after it started is taken as lost (the killed instance's).
-  timeout: '8s',
+  // Runs take 1–3 s; an item still active 15 s + 1 s after it started is taken as lost (the killed instance's).
+  // Generous, since a live run outlasting it would be started a second time (pg-boss 10 has no heartbeat).
+  timeout: '15s',
   retry: { limit: 2, delay: '1s', backoff: 'fixed' },
   async run({ connection, crm, attempt }) {
     process.stdout.write(`job-started ${name} ${connection.id} attempt=${attempt}\n`);
