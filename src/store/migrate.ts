@@ -65,11 +65,13 @@ export async function migrateToLatest(db: Kysely<any>, options: { readonly lockT
 async function migrateWithRetry(db: Kysely<any>): Promise<MigrationResultSet> {
   // Kysely creates its bookkeeping tables before taking its lock, and its SQLite lock is per connection, so two
   // processes starting at once on a fresh database can collide. The loser's retry finds the work done.
+  // Under heavy parallel load on PostgreSQL a setup attempt has also been seen to fail once (cause not captured);
+  // the work is idempotent, so a few more spaced attempts cost nothing when all is well.
   let result: MigrationResultSet = { results: [] };
-  for (let attempt = 1; attempt <= 3; attempt += 1) {
+  for (let attempt = 1; attempt <= 5; attempt += 1) {
     result = await (await migrator(db)).migrateToLatest();
     if (result.error === undefined) return result;
-    await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+    await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
   }
   const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'setup';
   throw new StoreUnavailableError(`Store migration "${failed}" failed`, { cause: result.error });
