@@ -188,3 +188,24 @@ export type {
   OrderHistoryEntry,
   OrderWrite,
 } from './protocol/index.js';
+// Many instances (issue 15): the fleet-wide rate limit
+export { createRedisRateLimiter } from './crm/index.js';
+export type { RedisRateLimiter, RedisRateLimiterOptions } from './crm/index.js';
+
+// Many instances (issue 15): per-connection jobs
+export { defineJob, defineJobs, parseDuration } from './jobs/define.js';
+export type { JobInput, JobRunContext, JobDefinition, JobsInput, RetryPolicyInput } from './jobs/define.js';
+export { createJobRunner } from './jobs/runner.js';
+export type { JobRunner, JobRunnerOptions, JobRunEvent } from './jobs/runner.js';
+export type { JobState, JobStatus } from './jobs/state.js';
+
+// Many instances (issue 15): fleet operations
+export { reregisterFleet, planReregistration, FleetRunBusyError } from './fleet/reregister.js';
+export type { ReregisterOptions, ReregisterReport, ReregisterFailure, FleetProgress } from './fleet/reregister.js';
+export { checkFleetHealth } from './fleet/health.js';
+export type { HealthOptions, HealthReport } from './fleet/health.js';
+export { transportNotifier } from './fleet/notify.js';
+export type { AdminNotifier, AdminNotification } from './fleet/notify.js';
+export { payloadHash } from './fleet/fleet-store.js';
+export type { FleetHealth } from './fleet/fleet-store.js';
+export type { HealthCheck, SettingsPanel } from './host/plugin.js';

@@ -221,6 +221,6 @@ describe('hooks and edges', () => {
     await h.module.store.close();
     const response = await request(`${h.module.url}/health`);
     assert.equal(response.statusCode, 503);
-    assert.deepEqual(await response.body.json(), { status: 'unavailable' });
+    assert.deepEqual(await response.body.json(), { status: 'unavailable', checks: { store: 'unavailable', shutdown: 'ok' } });
   });
 });

@@ -188,6 +188,6 @@ describe('after connecting: activity callbacks and the settings page', () => {
   it('health answers 200 while the store answers', async () => {
     const response = await request(`${h.module.url}/health`);
     assert.equal(response.statusCode, 200);
-    assert.deepEqual(await response.body.json(), { status: 'ok' });
+    assert.deepEqual(await response.body.json(), { status: 'ok', checks: { store: 'ok', shutdown: 'ok' } });
   });
 });

@@ -8,10 +8,11 @@
  * - a step-4.3 check that asks the CRM (is the chosen store one the key may access?);
  * - lifecycle hooks;
  * - its real job: new orders of its store read through the order history and a cursor per connection, with a
- *   "Sync now" button and the last synced orders on its settings page (an own route plus the page's section).
+ *   "Sync now" button and the last synced orders on its settings page (an own route plus the page's section);
+ * - the same sync as a periodic job per connection, run on whichever instance is free.
  */
 import { z } from 'zod';
-import { defineModule, ErrorCode, errorMessage, html, type CrmClient, type CredentialsResponse, type Locale } from 'retailcrm-module-kit';
+import { defineJob, defineModule, ErrorCode, errorMessage, html, type CrmClient, type CredentialsResponse, type Locale } from 'retailcrm-module-kit';
 import { ORDER_SYNC_LOGO_SVG } from './logo.js';
 import { SyncLedger, type SyncState } from './sync.js';
 
@@ -104,6 +105,16 @@ export function orderSyncModule(baseUrl: string) {
       });
     },
     settingsSection: ({ connection, locale, csrfField, at }) => syncSection(ledger.get(connection.id), locale, csrfField, at('/sync')),
+    jobs: {
+      // Checked every 5 minutes; each connection runs as often as its "Sync every" setting says (docs/guide/fleet.md).
+      syncOrders: defineJob({
+        every: '5m',
+        everyFor: (connection) => `${String(connection.settings.syncEveryMinutes ?? '15')}m`,
+        async run({ connection, crm }) {
+          await ledger.run(connection, crm);
+        },
+      }),
+    },
     hooks: {
       async validateSettings({ settings: chosen, crm, credentials }) {
         const stores = await storesOfKey(crm, credentials);

@@ -21,6 +21,7 @@ import type { ModuleHooks } from './hooks.js';
 import { resolveCallbacks, type CallbacksInput, type DeclaredCallback } from '../callbacks/declaration.js';
 import type { ModuleRoutes, SettingsSection } from '../callbacks/own-routes.js';
 import { settingsCallback } from '../callbacks/settings-callback.js';
+import { defineJobs, type JobDefinition, type JobsInput } from '../jobs/define.js';
 
 /** Text in one language, or per language (English is the fallback). */
 export type LocalizedText = string | ({ readonly en: string } & Partial<Readonly<Record<Locale, string>>>);
@@ -118,6 +119,8 @@ export interface ModuleDefinitionInput<Shape extends z.ZodRawShape = z.ZodRawSha
   readonly routes?: ModuleRoutes;
   /** The module's own content on its settings page. */
   readonly settingsSection?: SettingsSection;
+  /** Periodic work per enabled connection (docs/guide/fleet.md): `{ syncOrders: { every: '5m', run } }`. */
+  readonly jobs?: JobsInput;
 }
 
 /** A checked, frozen module definition. */
@@ -141,6 +144,7 @@ export interface ModuleDefinition<Shape extends z.ZodRawShape = z.ZodRawShape> {
   readonly callbacks: readonly DeclaredCallback[];
   readonly routes: ModuleRoutes | undefined;
   readonly settingsSection: SettingsSection | undefined;
+  readonly jobs: readonly JobDefinition[];
 }
 
 /**
@@ -215,6 +219,13 @@ export function defineModule<Shape extends z.ZodRawShape = z.ZodRawShape>(
     if (ownPaths.has(callback.path)) problems.push(`callbacks.${callback.group}.${callback.action}: path ${callback.path} is one of paths`);
   if (input.routes !== undefined && typeof input.routes !== 'function') problems.push('routes must be a function (app, tools) => …');
   if (input.settingsSection !== undefined && typeof input.settingsSection !== 'function') problems.push('settingsSection must be a function');
+  let jobs: readonly JobDefinition[] = [];
+  try {
+    jobs = defineJobs(input.jobs ?? {});
+  } catch (error) {
+    if (error instanceof ConfigError) problems.push(...error.problems);
+    else throw error;
+  }
   if (problems.length > 0) throw new ConfigError(problems.map((p) => `defineModule: ${p}`));
 
   return Object.freeze({
@@ -235,6 +246,7 @@ export function defineModule<Shape extends z.ZodRawShape = z.ZodRawShape>(
     callbacks: Object.freeze(callbacks.callbacks),
     routes: input.routes,
     settingsSection: input.settingsSection,
+    jobs,
   });
 }
 

@@ -18,6 +18,7 @@ export {
   type HostLookup,
 } from './transport.js';
 export { createMemoryRateLimiter, processRateLimiter, type RateLimit, type RateLimiter, type RateLimitPermit } from './rate-limiter.js';
+export { createRedisRateLimiter, type RedisRateLimiter, type RedisRateLimiterOptions } from './redis-rate-limiter.js';
 
 // Account URLs and addresses
 export {

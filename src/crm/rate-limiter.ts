@@ -27,6 +27,11 @@ export interface RateLimiter {
    * signal's reason if `signal` aborts first (the caller's deadline), and then holds no permit.
    */
   acquire(key: string, limit: RateLimit, signal?: AbortSignal): Promise<RateLimitPermit>;
+  /**
+   * Optional: the CRM itself answered `key` with 503/429, so grant nothing under it for `ms` (the longer of this
+   * and a pause already set). A shared limiter pauses the account for every instance; the transport calls it.
+   */
+  backOff?(key: string, ms: number): Promise<void> | void;
 }
 
 interface Waiter {

@@ -14,6 +14,7 @@ import { ALLOW_LOCAL_IN_PRODUCTION, createAccountUrlPolicy, type AccountUrlPolic
 import { checkAddress, isLocalhostName } from './address-guard.js';
 import { CRM_RATE_LIMITS, rateBudgetFor } from './endpoints.js';
 import { AccountAddressBlockedError, NetworkError, TimeoutError } from './errors.js';
+import { parseRetryAfter } from './retry.js';
 import { processRateLimiter, type RateLimit, type RateLimiter, type RateLimitPermit } from './rate-limiter.js';
 import type { AccountUrl, AccountUrlPolicyOptions } from './types.js';
 import type { KitTelemetry } from '../observability/telemetry.js';
@@ -293,6 +294,12 @@ export function createCrmTransport(options: CrmTransportOptions = {}): CrmTransp
         retryAfter: headerValue(response.headers['retry-after']),
         body: text,
       };
+      // The CRM's own limit was hit despite ours (another client of the account, a shorter budget than assumed):
+      // a shared limiter pauses the account for the whole fleet, one window unless the CRM said how long.
+      if ((result.status === 503 || result.status === 429) && limiter?.backOff) {
+        const pauseMs = parseRetryAfter(result.retryAfter) ?? rateLimits[rateBudgetFor(req.path)].windowMs;
+        await Promise.resolve(limiter.backOff(limiterKey(req), pauseMs)).catch(() => undefined);
+      }
       logger?.debug(
         { crm: { method: req.method, path: withoutQuery(req.path), account: req.accountUrl, status: result.status, durationMs: ms(started) } },
         'crm request',

@@ -35,6 +35,7 @@ import { settingsFrom, text } from './form.js';
 import { formOnly, readForm, readQuery, refuseRepeated, single } from './input.js';
 import { csrfCookieName, sessionCookieName, type SessionOptions } from './session.js';
 import { submitThrottle, type SubmitThrottleOptions } from './throttle.js';
+import type { SafeHtml } from '../html/html.js';
 
 export interface ModuleHostOptions {
   readonly kit: ConnectKit;
@@ -48,7 +49,20 @@ export interface ModuleHostOptions {
   readonly bodyLimit?: number;
   /** Limits on connect-form submits, checked before any CRM call (`src/host/throttle.ts`). */
   readonly throttle?: SubmitThrottleOptions;
+  /** Sections added to the settings page (the jobs' status, fleet health); each returns escaped HTML. */
+  readonly settingsPanels?: readonly SettingsPanel[];
+  /** Extra checks of `/health` (the shared rate limiter, the job runner). */
+  readonly healthChecks?: readonly HealthCheck[];
 }
+
+/** Something `/health` asks besides the store: `unavailable` makes the instance answer 503 (take it out). */
+export interface HealthCheck {
+  readonly name: string;
+  check(): Promise<'ok' | 'degraded' | 'unavailable'> | 'ok' | 'degraded' | 'unavailable';
+}
+
+/** One section of the settings page for a connection, in the page's language. */
+export type SettingsPanel = (connection: Connection, locale: Locale) => Promise<SafeHtml>;
 
 const ASSET_CSS_PATH = '/assets/module.css';
 
@@ -71,6 +85,7 @@ export interface HostContext {
   readonly locale: (request: FastifyRequest, connection?: Connection) => Locale;
   /** The simple connection, when the module has its secret (docs/simple-connection.md). */
   readonly simple: SimpleConnection | undefined;
+  readonly settingsPanels: readonly SettingsPanel[];
 }
 
 export async function moduleHost(app: FastifyInstance, options: ModuleHostOptions): Promise<void> {
@@ -182,14 +197,22 @@ async function pageRoutes(app: FastifyInstance, host: HostContext, options: Modu
     return reply.code(outcome.status).send(outcome.body);
   });
 
+  // Whether this instance can serve: a load balancer takes it out on 503. `degraded` still serves (200).
   app.get(paths.health, async (request, reply) => {
+    const checks: Record<string, string> = {};
     try {
       await kit.store.ping();
-      return reply.send({ status: 'ok' });
+      checks.store = 'ok';
     } catch (error) {
       request.log.error({ err: error }, 'health check: the store does not answer');
-      return reply.code(503).send({ status: 'unavailable' });
+      checks.store = 'unavailable';
     }
+    for (const extra of options.healthChecks ?? []) {
+      checks[extra.name] = await Promise.resolve(extra.check()).catch(() => 'unavailable' as const);
+    }
+    const states = Object.values(checks);
+    const status = states.includes('unavailable') ? 'unavailable' : states.includes('degraded') ? 'degraded' : 'ok';
+    return reply.code(status === 'unavailable' ? 503 : 200).header('cache-control', 'no-store').send({ status, checks });
   });
 }
 
@@ -215,6 +238,7 @@ function resolveHost(app: FastifyInstance, options: ModuleHostOptions): HostCont
     kit: options.kit,
     // Throws ConfigError at registration when the store cannot claim once (replay protection needs it).
     simple: options.kit.module.simpleConnection ? createSimpleConnection(options.kit) : undefined,
+    settingsPanels: options.settingsPanels ?? [],
     at,
     session: {
       path: prefix || '/',

@@ -97,6 +97,7 @@ export async function settingsRoutes(app: FastifyInstance, host: HostContext): P
     const events = await kit.store.listEvents(connection.id, 20);
     const csrfToken = reply.generateCsrf();
     const moduleSection = await settingsSectionHtml(host, { connection, locale, csrfField: csrfField(csrfToken, locale) });
+    const panels = await Promise.all(host.settingsPanels.map((panel) => panel(connection, locale)));
     return reply
       .code(status)
       .type('text/html')
@@ -113,6 +114,7 @@ export async function settingsRoutes(app: FastifyInstance, host: HostContext): P
           notice: extra.notice,
           failure: extra.failure,
           recentActivity: activitySparklines(kit.telemetry?.recentActivity?.(connection), locale),
+          panels,
         }),
       );
   };

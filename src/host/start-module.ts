@@ -11,6 +11,8 @@ import type { FlowLogger } from '../connect/kit.js';
 import type { AnyModuleDefinition } from '../connect/module-definition.js';
 import type { RetryPolicy } from '../crm/retry.js';
 import { createCrmTransport, type CrmLogger, type CrmTransport } from '../crm/transport.js';
+import type { RateLimiter } from '../crm/rate-limiter.js';
+import type { HealthCheck } from './plugin.js';
 import type { AccountUrlPolicyOptions } from '../crm/types.js';
 import { createAccountUrlPolicy } from '../crm/account-url.js';
 import { ConfigError } from '../errors.js';
@@ -22,6 +24,12 @@ import { moduleHost } from './plugin.js';
 import { bareClientError } from './input.js';
 import type { SubmitThrottleOptions } from './throttle.js';
 import type { RateLimit } from '../crm/rate-limiter.js';
+import { KyselyConnectionStore } from '../store/kysely-connection-store.js';
+import { createJobRunner, type JobRunner, type JobRunnerOptions } from '../jobs/runner.js';
+import { jobsPanel } from '../jobs/panel.js';
+import { fleetPanel } from '../fleet/panel.js';
+import { withRegistrationTracking } from '../fleet/tracking.js';
+import { offerReregistration } from '../fleet/offer.js';
 import { redactingSerializers } from './security.js';
 import type { Observability } from '../observability/observability.js';
 
@@ -47,6 +55,8 @@ export interface StartModuleOptions {
   readonly keyring?: Keyring;
   readonly accountUrlPolicy?: AccountUrlPolicyOptions;
   readonly transport?: CrmTransport;
+  /** The CRM rate limiter of the transport built here; share one through Redis across instances (docs/guide/fleet.md). */
+  readonly rateLimiter?: RateLimiter;
   readonly retry?: RetryPolicy;
   /** Signs cookies. Default: derived from the keyring, so there is one secret less to configure. */
   readonly cookieSecret?: string | readonly string[];
@@ -83,6 +93,8 @@ export interface StartModuleOptions {
   readonly logger?: boolean | { readonly level: string; readonly stream?: NodeJS.WritableStream };
   /** Metrics, traces and the settings page's sparkline, from `createObservability` (docs/guide/observability.md). Default: off. */
   readonly observability?: Observability;
+  /** The module's declared jobs: engine and concurrency (docs/guide/fleet.md), or `false` not to run them here. */
+  readonly jobs?: false | Pick<JobRunnerOptions, 'engine' | 'concurrency' | 'checkEveryMs' | 'pollSeconds' | 'pgBossSchema' | 'pgBossRecovery' | 'onRun'>;
 }
 
 export interface ServerTimeouts {
@@ -101,6 +113,8 @@ export interface RunningModule {
   readonly url: string;
   readonly store: ConnectionStore;
   readonly kit: ComposedConnectKit;
+  /** The job runner, when the module declares jobs and they run in this process. */
+  readonly jobs: JobRunner | undefined;
   close(): Promise<void>;
 }
 
@@ -126,6 +140,8 @@ export async function startModule(options: StartModuleOptions): Promise<RunningM
   let module: AnyModuleDefinition;
   try {
     module = typeof options.module === 'function' ? options.module(early!.url) : options.module;
+    // Fleet operations need to know which payload each connection was registered with (docs/guide/fleet.md).
+    if (store instanceof KyselyConnectionStore) module = withRegistrationTracking(module, store.db);
   } catch (error) {
     await early?.close();
     if (!options.store) await store.close();
@@ -151,6 +167,8 @@ export async function startModule(options: StartModuleOptions): Promise<RunningM
     // A request line Node cannot parse gets a bodiless 400 (Fastify's default writes a body, even after a HEAD).
     clientErrorHandler: bareClientError,
   });
+  let jobs: JobRunner | undefined;
+  let jobsStopped = false;
   try {
     // Production refuses local account addresses whatever NODE_ENV says (STYLE R17: dev switches never ship).
     const env = production ? { NODE_ENV: 'production' } : process.env;
@@ -163,7 +181,14 @@ export async function startModule(options: StartModuleOptions): Promise<RunningM
       module,
       store,
       // CRM calls are logged through the app's logger (method, path, status, duration; never the key).
-      transport: options.transport ?? createCrmTransport({ accountUrlPolicy: policy, logger: app.log as unknown as CrmLogger, telemetry: options.observability?.telemetry }),
+      transport:
+        options.transport ??
+        createCrmTransport({
+          accountUrlPolicy: policy,
+          logger: app.log as unknown as CrmLogger,
+          telemetry: options.observability?.telemetry,
+          ...(options.rateLimiter ? { rateLimiter: options.rateLimiter } : {}),
+        }),
       ...(options.retry ? { retry: options.retry } : {}),
       ...(options.redirectAfterConnect ? { redirectAfterConnect: options.redirectAfterConnect } : {}),
       ...(options.unauthenticatedShare !== undefined ? { unauthenticatedShare: options.unauthenticatedShare } : {}),
@@ -172,11 +197,20 @@ export async function startModule(options: StartModuleOptions): Promise<RunningM
     });
     const prefix = new URL(module.baseUrl).pathname.replace(/\/+$/, '');
     if (production) refuseForeignHosts(app, module, options.allowedHosts ?? []);
+    // Jobs need the store's database (their state and, on SQLite, their queue live there).
+    if (module.jobs.length > 0 && options.jobs !== false && store instanceof KyselyConnectionStore) {
+      jobs = createJobRunner({ kit, jobs: module.jobs, db: store.db, dialect: store.dialect, ...(options.jobs ?? {}) });
+    }
     await app.register(moduleHost, {
       prefix,
       kit,
       cookieSecret: options.cookieSecret ?? cookieSecretsFrom(keyring as Keyring),
       ...(options.throttle ? { throttle: options.throttle } : {}),
+      settingsPanels: [
+        ...(jobs ? [jobsPanel(jobs, module.jobs.map((job) => job.name))] : []),
+        ...(store instanceof KyselyConnectionStore ? [fleetPanel(store.db)] : []),
+      ],
+      healthChecks: healthChecksFor(options.rateLimiter, () => jobsStopped),
     });
     await options.observability?.attach(app);
     await options.configure?.(app);
@@ -185,12 +219,18 @@ export async function startModule(options: StartModuleOptions): Promise<RunningM
       early.open();
     } else await app.listen({ port: options.port ?? 0, host });
     const reconciler = options.reconcile === false ? undefined : startReconciler(kit, options.reconcile ?? {});
+    await jobs?.start();
+    const runner = jobs;
+    if (store instanceof KyselyConnectionStore) offerReregistration(kit, store.db, app.log);
     return {
       app,
       url: early?.url ?? urlOf(app.server, host),
       store,
       kit,
+      jobs: runner,
       async close() {
+        jobsStopped = true;
+        await runner?.stop();
         await reconciler?.stop();
         await app.close();
         await early?.close();
@@ -199,11 +239,20 @@ export async function startModule(options: StartModuleOptions): Promise<RunningM
       },
     };
   } catch (error) {
+    await jobs?.stop().catch(() => undefined);
     await app.close();
     await early?.close();
     if (!options.store) await store.close();
     throw error;
   }
+}
+
+/** A shared limiter that fell back to in-process counting still serves, but says so. */
+function healthChecksFor(limiter: RateLimiter | undefined, stopping: () => boolean): HealthCheck[] {
+  const checks: HealthCheck[] = [{ name: 'shutdown', check: () => (stopping() ? 'unavailable' : 'ok') }];
+  const health = (limiter as { health?: () => Promise<'ok' | 'degraded'> } | undefined)?.health;
+  if (health) checks.push({ name: 'rateLimiter', check: () => health.call(limiter) });
+  return checks;
 }
 
 function urlOf(server: Server, host: string): string {

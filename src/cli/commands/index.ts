@@ -9,6 +9,8 @@ import { connectionsCommand } from './connections.js';
 import { devCommand } from './dev.js';
 import { emulatorCommand } from './emulator.js';
 import { initCommand } from './init.js';
+import { jobsCommand } from './jobs.js';
+import { fleetCommand } from './fleet.js';
 import { keysCommand } from './keys.js';
 import { migrateCommand } from './migrate.js';
 import { startCommand } from './start.js';
@@ -23,4 +25,6 @@ export const commands: readonly CliCommand[] = [
   connectionsCommand,
   migrateCommand,
   keysCommand,
+  jobsCommand,
+  fleetCommand,
 ];

@@ -28,6 +28,8 @@ export interface SettingsPageInput {
   readonly failure?: { readonly form: 'settings' | 'apiKey' | 'disconnect'; readonly failure: ConnectFailure };
   /** Rendered recent activity (a sparkline), shown under the connection's details when observability is on. */
   readonly recentActivity?: SafeHtml;
+  /** Extra sections from the host's `settingsPanels` (job status, fleet health), shown above the events. */
+  readonly panels?: readonly SafeHtml[];
 }
 
 const NOTICE_KEY: Record<SettingsNotice, MessageKey> = {
@@ -85,6 +87,7 @@ ${connection.state !== 'disconnected' ? html`<h2>${translate(locale, 'settings.d
 ${alertFor('disconnect')}
 <p class="help">${translate(locale, 'settings.disconnectHelp')}</p>
 <form method="post" action="${input.actions.disconnect}">${csrf}<button type="submit" class="danger">${translate(locale, 'settings.disconnect')}</button></form>` : ''}
+${input.panels ?? ''}
 <h2>${translate(locale, 'settings.events')}</h2>
 ${input.events.length === 0 ? html`<p>${translate(locale, 'settings.noEvents')}</p>` : html`<ol class="events">${input.events.map(
     (event) => html`<li><time datetime="${event.at.toISOString()}">${event.at.toISOString().replace('T', ' ').slice(0, 19)}</time>${translate(locale, `event.${event.type}`)}</li>`,

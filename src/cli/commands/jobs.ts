@@ -1,0 +1,72 @@
+/**
+ * `retailcrm-module-kit jobs status|revive`: the declared jobs' state per connection, read from the store (the
+ * same rows the settings page shows, whichever engine runs them). No secret is printed.
+ * @module
+ */
+import { Command } from 'commander';
+import { JobStateStore, type JobState } from '../../jobs/state.js';
+import { KyselyConnectionStore } from '../../store/kysely-connection-store.js';
+import { CliUsageError, type CliCommand } from '../cli-command.js';
+import { openStoreFromFlags, type StoreFlags } from '../store-from-env.js';
+
+const at = (date: Date | null) => (date ? date.toISOString().replace('T', ' ').slice(0, 19) : '—');
+const row = (s: JobState, account: string) =>
+  [s.connectionId, s.job.padEnd(16), s.status.padEnd(9), String(s.runs).padStart(5), String(s.failures).padStart(3), at(s.lastRunAt), at(s.nextRunAt), account, s.lastError ?? ''].join('  ');
+
+async function withJobState<T>(flags: StoreFlags, work: (state: JobStateStore, store: KyselyConnectionStore) => Promise<T>): Promise<T> {
+  const store = await openStoreFromFlags(flags, { migrate: false });
+  try {
+    if (!(store instanceof KyselyConnectionStore)) throw new CliUsageError('jobs needs the kit\'s own store');
+    try {
+      return await work(new JobStateStore(store.db), store);
+    } catch (error) {
+      // The store predates jobs (migration 010 not applied yet): say what to do instead of a raw SQL error.
+      if (/rcmk_job_state|no such table|does not exist/i.test((error as Error).message))
+        throw new Error('the store has no job tables yet: run "retailcrm-module-kit migrate" (or start the module once)');
+      throw error;
+    }
+  } finally {
+    await store.close();
+  }
+}
+
+export const jobsCommand: CliCommand = {
+  register(program, io) {
+    const storeOptions = (command: Command) =>
+      command
+        .option('--database <url>', 'postgres://… or a SQLite file (default: DATABASE_URL, else <data-dir>/module.sqlite)')
+        .option('--data-dir <dir>', 'where the development database and keyring live', '.data');
+    const group = program.command('jobs').description('The declared jobs of each connection: status, last and next run, last error');
+
+    storeOptions(group.command('status').description('Per job: how many connections are in each status, then one line per connection'))
+      .option('--job <name>', 'only this job')
+      .option('--connection <id>', 'only this connection')
+      .option('--dead', 'only connections whose job stopped after repeated failures')
+      .action(async (flags: StoreFlags & { job?: string; connection?: string; dead?: boolean }) => {
+        await withJobState(flags, async (state, store) => {
+          let states = await state.list({ ...(flags.job ? { job: flags.job } : {}), ...(flags.connection ? { connectionId: flags.connection } : {}) });
+          if (states.length === 0) return io.out('No job has run or been queued yet.');
+          const summary = new Map<string, Map<string, number>>();
+          for (const s of states) {
+            const counts = summary.get(s.job) ?? new Map<string, number>();
+            counts.set(s.status, (counts.get(s.status) ?? 0) + 1);
+            summary.set(s.job, counts);
+          }
+          for (const [job, counts] of summary) io.out(`${job}: ${[...counts].map(([status, n]) => `${n} ${status}`).join(', ')}`);
+          if (flags.dead) states = states.filter((s) => s.status === 'dead');
+          io.out('');
+          io.out(['connection'.padEnd(36), 'job'.padEnd(16), 'status'.padEnd(9), ' runs', 'err', 'last run'.padEnd(19), 'next run'.padEnd(19), 'account', 'last error'].join('  '));
+          const accounts = new Map((await store.list()).map((c) => [c.id, c.accountUrl]));
+          for (const s of states) io.out(row(s, accounts.get(s.connectionId) ?? '?'));
+        });
+      });
+
+    storeOptions(group.command('revive').argument('<connection>', 'connection id').argument('<job>', 'job name').description('Run a dead job of a connection again at the next tick'))
+      .action(async (connection: string, job: string, flags: StoreFlags) => {
+        await withJobState(flags, async (state) => {
+          if (!(await state.revive(connection, job))) throw new Error(`the job "${job}" of connection "${connection}" is not dead (see "jobs status --dead")`);
+          io.out(`revived: ${job} of ${connection} runs at the next tick`);
+        });
+      });
+  },
+};
