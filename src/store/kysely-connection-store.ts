@@ -144,7 +144,7 @@ export class KyselyConnectionStore implements ConnectionStore {
           module_code: input.moduleCode,
           account_url: input.accountUrl,
           ...this.#sealSecrets(id, input.newClientId, input.apiKey),
-          settings: JSON.stringify(input.settings),
+          settings: this.#sealSettings(id, input.settings),
           state: 'pending',
           active: 0,
           freeze: 0,
@@ -177,7 +177,7 @@ export class KyselyConnectionStore implements ConnectionStore {
         .updateTable(T)
         .set({
           ...this.#sealSecrets(existing.id, clientId, input.apiKey),
-          settings: JSON.stringify(input.settings),
+          settings: this.#sealSettings(existing.id, input.settings),
           api_version: input.apiVersion,
           scopes: JSON.stringify(input.scopes),
           updated_at: now,
@@ -199,7 +199,7 @@ export class KyselyConnectionStore implements ConnectionStore {
     const now = iso(this.#now());
     const set: Partial<Row> = { updated_at: now, version: expectedVersion + 1 };
     if (patch.accountUrl !== undefined) set.account_url = patch.accountUrl;
-    if (patch.settings !== undefined) set.settings = JSON.stringify(patch.settings);
+    if (patch.settings !== undefined) set.settings = this.#sealSettings(id, patch.settings);
     if (patch.state !== undefined) set.state = patch.state;
     if (patch.active !== undefined) set.active = patch.active ? 1 : 0;
     if (patch.freeze !== undefined) set.freeze = patch.freeze ? 1 : 0;
@@ -304,6 +304,14 @@ export class KyselyConnectionStore implements ConnectionStore {
     };
   }
 
+  /**
+   * Settings are sealed too: a module's own secrets (a carrier's token) live there, and the store cannot tell
+   * which values are secret. Rows written before this still hold plain JSON and are read as such.
+   */
+  #sealSettings(id: string, settings: Readonly<Record<string, unknown>>): string {
+    return this.sealer.seal(JSON.stringify(settings), id, 'settings');
+  }
+
   #selectByAccount(db: Db, accountUrl: string, moduleCode: string): Promise<Row | undefined> {
     return db
       .selectFrom(T)
@@ -335,6 +343,7 @@ export class KyselyConnectionStore implements ConnectionStore {
     const sealer = this.sealer;
     let clientId = known.clientId;
     let apiKey = known.apiKey;
+    let settings: Readonly<Record<string, unknown>> | undefined;
     const connection = {
       id: row.id,
       moduleCode: row.module_code,
@@ -345,7 +354,9 @@ export class KyselyConnectionStore implements ConnectionStore {
       get apiKey(): string {
         return (apiKey ??= sealer.open(row.api_key_sealed, row.id, 'apiKey'));
       },
-      settings: Object.freeze(JSON.parse(row.settings) as Record<string, unknown>),
+      get settings(): Readonly<Record<string, unknown>> {
+        return (settings ??= Object.freeze(openSettings(sealer, row.id, row.settings)));
+      },
       state: row.state as ConnectionState,
       active: Number(row.active) === 1,
       freeze: Number(row.freeze) === 1,
@@ -369,4 +380,10 @@ export class KyselyConnectionStore implements ConnectionStore {
   #transaction<R>(work: (trx: Transaction<StoreDatabase>) => Promise<R>): Promise<R> {
     return this.#run(() => this.db.transaction().execute(work));
   }
+}
+
+/** The settings of a row: sealed (`v1.…`), or plain JSON as rows written before settings were sealed hold them. */
+export function openSettings(sealer: Sealer, rowId: string, stored: string): Record<string, unknown> {
+  const text = sealer.keyIdOf(stored) === undefined ? stored : sealer.open(stored, rowId, 'settings');
+  return JSON.parse(text) as Record<string, unknown>;
 }

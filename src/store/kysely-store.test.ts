@@ -143,6 +143,7 @@ for (const harness of [sqliteHarness, postgresHarness]) {
       for (const input of inputs) {
         const found = await storeB.findByClientId(input.newClientId);
         assert.equal(found?.apiKey, input.apiKey, 'readable after A is retired');
+        assert.deepEqual(found?.settings, input.settings, 'settings (sealed too) readable after A is retired');
         assert.equal(found?.version, versions.get(found?.id ?? ''), 'rotation does not bump the version');
       }
       await storeB.close();

@@ -6,7 +6,7 @@
 import type { Kysely } from 'kysely';
 import { SealBrokenError } from '../errors.js';
 import type { Keyring } from './keyring.js';
-import { classifyStoreError, KyselyConnectionStore } from './kysely-connection-store.js';
+import { classifyStoreError, KyselyConnectionStore, openSettings } from './kysely-connection-store.js';
 import type { StoreDatabase } from './schema.js';
 import { createSealer } from './seal.js';
 
@@ -69,8 +69,9 @@ export async function rotateKeys(
     for (;;) {
       const rows = await db
         .selectFrom('rcmk_connections')
-        .select(['id', 'key_id', 'client_id_sealed', 'api_key_sealed', 'client_id_hash'])
-        .where('key_id', '<>', newKeyId)
+        .select(['id', 'key_id', 'client_id_sealed', 'api_key_sealed', 'client_id_hash', 'settings'])
+        // Settings written by a process still on the old keyring may carry the old key under a current key_id.
+        .where((eb) => eb.or([eb('key_id', '<>', newKeyId), eb('settings', 'not like', `v1.${newKeyId}.%`)]))
         .where('id', '>', lastId)
         .orderBy('id')
         .limit(batchSize)
@@ -81,9 +82,11 @@ export async function rotateKeys(
         scanned += 1;
         let clientId: string;
         let apiKey: string;
+        let settings: Record<string, unknown>;
         try {
           clientId = sealer.open(row.client_id_sealed, row.id, 'clientId');
           apiKey = sealer.open(row.api_key_sealed, row.id, 'apiKey');
+          settings = openSettings(sealer, row.id, row.settings);
         } catch (error) {
           if (!(error instanceof SealBrokenError)) throw error;
           failed.push(row.id);
@@ -95,6 +98,7 @@ export async function rotateKeys(
             client_id_hash: sealer.lookupHash(clientId),
             client_id_sealed: sealer.seal(clientId, row.id, 'clientId'),
             api_key_sealed: sealer.seal(apiKey, row.id, 'apiKey'),
+            settings: sealer.seal(JSON.stringify(settings), row.id, 'settings'),
             key_id: newKeyId,
           })
           // The version is left alone: rotation changes no data, so it must not make a user's edit conflict.
@@ -103,6 +107,7 @@ export async function rotateKeys(
           .where('key_id', '=', row.key_id)
           .where('client_id_sealed', '=', row.client_id_sealed)
           .where('api_key_sealed', '=', row.api_key_sealed)
+          .where('settings', '=', row.settings)
           .executeTakeFirst();
         if (Number(result.numUpdatedRows) === 1) resealed += 1;
         else skipped += 1;

@@ -319,15 +319,21 @@ export function describeConnectionStore(
       assert.equal(await store.claimOnce(live, new Date(Date.now() + 60_000)), false);
     }));
 
-    it('stores no API key and no clientId in plaintext', { skip: !caps.rawDump && 'no rawDump capability given' }, withStore(async (store) => {
-      const inputs = Array.from({ length: 5 }, () => sampleConnectInput());
+    it('stores no API key, no clientId and no setting (a module’s own secret) in plaintext', { skip: !caps.rawDump && 'no rawDump capability given' }, withStore(async (store) => {
+      const token = () => `SETTINGSECRET${randomUUID().replace(/-/g, '')}`;
+      const inputs = Array.from({ length: 5 }, () => sampleConnectInput({ settings: { carrierToken: token() } }));
       for (const input of inputs) await store.saveConnect(input);
       const changed = await store.findByClientId(inputs[0]?.newClientId ?? '');
       const newKey = sampleConnectInput().apiKey;
-      if (changed) await store.update(changed.id, changed.version, { apiKey: newKey }, [{ type: 'key_changed' }]);
+      const newToken = token();
+      assert.ok(changed);
+      const keyed = await store.update(changed.id, changed.version, { apiKey: newKey }, [{ type: 'key_changed' }]);
+      await store.update(keyed.id, keyed.version, { settings: { carrierToken: newToken } });
+      assert.deepEqual((await store.findById(changed.id))?.settings, { carrierToken: newToken });
       const dump = await (caps.rawDump as NonNullable<typeof caps.rawDump>)(store);
       const haystack = Buffer.from(typeof dump === 'string' ? Buffer.from(dump, 'utf8') : dump);
-      for (const secret of [...inputs.flatMap((i) => [i.apiKey, i.newClientId]), newKey]) {
+      const settingSecrets = inputs.map((i) => String(i.settings.carrierToken));
+      for (const secret of [...inputs.flatMap((i) => [i.apiKey, i.newClientId]), ...settingSecrets, newKey, newToken]) {
         for (const form of [secret, Buffer.from(secret, 'utf8').toString('base64'), Buffer.from(secret, 'utf8').toString('hex')]) {
           assert.equal(haystack.indexOf(form), -1, 'a secret appears in the raw storage');
           assert.equal(haystack.indexOf(Buffer.from(form, 'utf16le')), -1, 'a secret appears in the raw storage (UTF-16)');
