@@ -101,9 +101,18 @@ export function coerceSettingsForm(
   if (!settings) return {};
   const values: Record<string, unknown> = {};
   for (const key of Object.keys(settings.schema.shape)) {
-    const value = raw[key];
+    const kind = settingInput(settings, key);
+    const raw_ = raw[key];
+    if (kind === 'multiselect') {
+      // A multi-select sends its field once per chosen option, or not at all when nothing is chosen.
+      const list = Array.isArray(raw_) ? raw_ : raw_ === undefined || raw_ === '' ? [] : [raw_];
+      values[key] = list.map((item) => (typeof item === 'string' ? item.trim() : item)).filter((item) => item !== '');
+      continue;
+    }
+    const value = Array.isArray(raw_) ? raw_.at(-1) : raw_;
+    // A textarea keeps its inner line breaks and spaces; only the ends are trimmed, like every other text.
     const text = typeof value === 'string' ? value.trim() : value;
-    switch (settingInput(settings, key)) {
+    switch (kind) {
       case 'checkbox':
         values[key] = text === true || text === 'on' || text === 'true' || text === '1';
         break;

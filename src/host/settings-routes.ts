@@ -6,12 +6,15 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { changeApiKey, changeSettings, disconnect, type ManageResult } from '../connect/manage-connection.js';
-import { ErrorCode } from '../errors.js';
+import { ErrorCode, isKitError } from '../errors.js';
 import { errorMessage, type Locale } from '../i18n/index.js';
 import type { Connection } from '../store/types.js';
 import { messagePage } from './pages/layout.js';
 import { type SettingsNotice, type SettingsPageInput, settingsPage } from './pages/settings-page.js';
-import { type Form, type Query, settingsFrom, text } from './form.js';
+import { type Form, keepSavedSecrets, type Query, settingsFrom, text } from './form.js';
+import { hasLoadedOptions, loadSettingOptions } from '../connect/setting-options.js';
+import { secretSettingKeys } from '../connect/module-definition.js';
+import type { AccountUrl } from '../crm/types.js';
 import type { HostContext } from './plugin.js';
 import { findOwnById, findOwnByClientId } from '../connect/kit.js';
 import { endSession, enterSettings, readSession } from './session.js';
@@ -56,6 +59,21 @@ export async function settingsRoutes(app: FastifyInstance, host: HostContext): P
     return connection;
   };
 
+  /** The account's choices for settings with a loader, with the connection's key; none when it cannot be asked. */
+  const settingsChoices = async (connection: Connection, locale: Locale) => {
+    if (!hasLoadedOptions(kit.module) || connection.state === 'disconnected') return {};
+    try {
+      const crm = kit.openCrm(connection.accountUrl as AccountUrl, connection.apiKey);
+      return await loadSettingOptions(kit.module, { crm, credentials: await crm.credentials(), locale }, kit.logger);
+    } catch (error) {
+      kit.logger.warn({ connectionId: connection.id, code: isKitError(error) ? error.code : 'unknown' }, 'settings page: could not load choices from the account');
+      return {};
+    }
+  };
+  const secretKeys = secretSettingKeys(kit.module);
+  /** What the settings form sent, with an empty secret meaning "keep the saved one". */
+  const submittedSettings = (connection: Connection, body: Form) => keepSavedSecrets(settingsFrom(body), connection.settings, secretKeys);
+
   const render = async (
     request: FastifyRequest,
     reply: FastifyReply,
@@ -65,6 +83,7 @@ export async function settingsRoutes(app: FastifyInstance, host: HostContext): P
   ) => {
     const locale = host.locale(request);
     const events = await kit.store.listEvents(connection.id, 20);
+    const loadedOptions = await settingsChoices(connection, locale);
     return reply
       .code(status)
       .type('text/html')
@@ -80,6 +99,7 @@ export async function settingsRoutes(app: FastifyInstance, host: HostContext): P
           notice: extra.notice,
           failure: extra.failure,
           recentActivity: activitySparklines(kit.telemetry?.recentActivity?.(connection), locale),
+          loadedOptions,
         }),
       );
   };
@@ -123,12 +143,12 @@ export async function settingsRoutes(app: FastifyInstance, host: HostContext): P
       const locale = host.locale(request);
       const result = await change(connection, body, locale);
       if (result.ok) return reply.redirect(`${host.at(base)}?notice=${notice}&lang=${locale}`, 303);
-      const settingsValues = form === 'settings' ? settingsFrom(body) : undefined;
+      const settingsValues = form === 'settings' ? submittedSettings(connection, body) : undefined;
       return render(request, reply, connection, { failure: { form, failure: result.failure }, settingsValues }, 422);
     });
 
   formRoute(actions.settings, 'settings', 'saved', (connection, body, locale) =>
-    changeSettings(kit, connection, settingsFrom(body), locale),
+    changeSettings(kit, connection, submittedSettings(connection, body), locale),
   );
   formRoute(actions.apiKey, 'apiKey', 'keySaved', (connection, body, locale) =>
     changeApiKey(kit, connection, text(body.apiKey), locale),

@@ -12,6 +12,8 @@ export type {
   ConnectionState,
   ConnectionStore,
   ConnectInput,
+  ConnectDraft,
+  NewConnectDraft,
   NewEvent,
 } from './types.js';
 export { KyselyConnectionStore, classifyStoreError, type KyselyConnectionStoreOptions, type StoreDialect } from './kysely-connection-store.js';

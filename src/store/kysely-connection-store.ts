@@ -10,6 +10,7 @@ import { sql } from 'kysely';
 import { ConnectionNotFoundError, KitError, StoreConflictError, StoreUnavailableError } from '../errors.js';
 import type { Keyring } from './keyring.js';
 import { claimOnce } from './kysely-claims.js';
+import { saveDraft, takeDraft } from './kysely-drafts.js';
 import { HotQueries } from './kysely-hot-queries.js';
 import { type ConnectionsTable, type StoreDatabase } from './schema.js';
 import { createSealer, safeEqual, type Sealer } from './seal.js';
@@ -21,6 +22,8 @@ import type {
   ConnectionState,
   ConnectionStore,
   ConnectInput,
+  ConnectDraft,
+  NewConnectDraft,
   NewEvent,
 } from './types.js';
 
@@ -281,6 +284,14 @@ export class KyselyConnectionStore implements ConnectionStore {
 
   async claimOnce(claim: string, expiresAt?: Date): Promise<boolean> {
     return this.#run(() => claimOnce(this.db, claim, this.#now(), expiresAt));
+  }
+
+  async saveDraft(draft: NewConnectDraft): Promise<string> {
+    return this.#run(() => saveDraft(this.db, this.sealer, draft, this.#now()));
+  }
+
+  async takeDraft(id: string, bindingHash: string): Promise<ConnectDraft | undefined> {
+    return this.#run(() => takeDraft(this.db, this.sealer, id, bindingHash, this.#now()));
   }
 
   async ping(): Promise<void> {

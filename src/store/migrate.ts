@@ -7,11 +7,12 @@ import { type Kysely, type MigrationProvider, type MigrationResultSet, Migrator,
 import { StoreUnavailableError } from '../errors.js';
 import * as m001 from './migrations/001_init.js';
 import * as m002 from './migrations/002_claims.js';
+import * as m020 from './migrations/020_connect_drafts.js';
 import { MIGRATION_LOCK_TABLE, MIGRATION_TABLE } from './schema.js';
 
 /** Every migration of the store, by name, in order. */
 export const storeMigrations: MigrationProvider = {
-  getMigrations: async () => ({ '001_init': m001, '002_claims': m002 }),
+  getMigrations: async () => ({ '001_init': m001, '002_claims': m002, '020_connect_drafts': m020 }),
 };
 
 async function migrator(db: Kysely<any>): Promise<Migrator> {

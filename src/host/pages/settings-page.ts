@@ -3,7 +3,7 @@
  */
 import { html, type SafeHtml } from '../../html/html.js';
 import { type MessageKey, translate } from '../../i18n/index.js';
-import { localize, type AnyModuleDefinition } from '../../connect/module-definition.js';
+import { localize, type AnyModuleDefinition, type SettingOption } from '../../connect/module-definition.js';
 import type { ConnectFailure } from '../../connect/failure.js';
 import { defaultRedirectAfterConnect } from '../../connect/registration.js';
 import { settingsComplete } from '../../connect/required-settings.js';
@@ -26,6 +26,16 @@ export interface SettingsPageInput {
   readonly failure?: { readonly form: 'settings' | 'apiKey' | 'disconnect'; readonly failure: ConnectFailure };
   /** Rendered recent activity (a sparkline), shown under the connection's details when observability is on. */
   readonly recentActivity?: SafeHtml;
+  /** Choices read from the account for settings with a loader (see `SettingField.options`). */
+  readonly loadedOptions?: Readonly<Record<string, readonly SettingOption[]>>;
+}
+
+/**
+ * Where a disconnected module is connected again: the CRM's integration list, where its Marketplace lives
+ * (docs/protocol-decisions.md, D11-1).
+ */
+function marketplaceUrl(connection: Pick<Connection, 'accountUrl'>): string {
+  return defaultRedirectAfterConnect(connection);
 }
 
 const NOTICE_KEY: Record<SettingsNotice, MessageKey> = {
@@ -41,12 +51,12 @@ export function settingsPage(page: PageContext, input: SettingsPageInput): strin
   const alertFor = (form: 'settings' | 'apiKey' | 'disconnect') =>
     failure?.form === form ? html`<div class="alert error" role="alert">${failure.failure.message}</div>` : '';
   const csrf = html`<input type="hidden" name="_csrf" value="${input.csrfToken}"><input type="hidden" name="lang" value="${locale}">`;
-  const settings = settingsFields(
-    module,
-    input.settingsValues,
-    failure?.form === 'settings' ? failure.failure.fieldErrors : {},
-    locale,
-  );
+  const settingsErrors = failure?.form === 'settings' ? failure.failure.fieldErrors : {};
+  const settings = settingsFields(module, input.settingsValues, settingsErrors, locale, {
+    loadedOptions: input.loadedOptions,
+    focus: Object.keys(settingsErrors)[0],
+  });
+  const disconnected = connection.state === 'disconnected';
 
   return layout(page, title, html`
 <header class="page"><img src="${module.logo}" alt=""><h1>${title}</h1></header>
@@ -57,13 +67,16 @@ ${connection.state === 'pending' && !settingsComplete(module, connection.setting
 <dt>${translate(locale, 'settings.state')}</dt><dd><span class="state state-${connection.state}" data-state="${connection.state}">${translate(locale, `state.${connection.state}`)}</span></dd>
 <dt>${translate(locale, 'settings.apiVersion')}</dt><dd>${connection.apiVersion ?? '—'}</dd>
 </dl>
-<p><a href="${defaultRedirectAfterConnect(connection)}">${translate(locale, 'settings.openCrm')}</a></p>
+${disconnected
+  ? html`<p class="alert" role="status">${translate(locale, 'settings.disconnectedHelp')}</p>
+<p><a class="button" href="${marketplaceUrl(connection)}">${translate(locale, 'settings.connectAgain')}</a></p>`
+  : html`<p><a href="${defaultRedirectAfterConnect(connection)}">${translate(locale, 'settings.openCrm')}</a></p>`}
 ${input.recentActivity}
-${settings.length > 0 ? html`<h2>${translate(locale, 'connect.settings')}</h2>
+${settings.length > 0 && !disconnected ? html`<h2>${translate(locale, 'connect.settings')}</h2>
 ${alertFor('settings')}
 <form method="post" action="${input.actions.settings}" novalidate>${csrf}${settings}
 <button type="submit">${translate(locale, 'settings.saveSettings')}</button></form>` : ''}
-<h2>${translate(locale, 'settings.changeKey')}</h2>
+${disconnected ? '' : html`<h2>${translate(locale, 'settings.changeKey')}</h2>
 ${alertFor('apiKey')}
 <form method="post" action="${input.actions.apiKey}" novalidate>${csrf}
 ${field({
@@ -72,7 +85,7 @@ ${field({
   help: translate(locale, 'connect.apiKey.help', { scopes: module.scopes }),
   control: (describedBy) => html`<input type="password" id="apiKey" name="apiKey" value="" required autocomplete="off"${describedBy ? html` aria-describedby="${describedBy}"` : ''}>`,
 })}
-<button type="submit">${translate(locale, 'settings.saveKey')}</button></form>
+<button type="submit">${translate(locale, 'settings.saveKey')}</button></form>`}
 ${connection.state !== 'disconnected' ? html`<h2>${translate(locale, 'settings.disconnectHeading')}</h2>
 ${alertFor('disconnect')}
 <p class="help">${translate(locale, 'settings.disconnectHelp')}</p>
