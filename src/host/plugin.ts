@@ -17,7 +17,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { connectAccount } from '../connect/connect-account.js';
 import { handleActivityCallback } from '../connect/activity.js';
 import type { ConnectKit } from '../connect/kit.js';
-import { ConfigError, ErrorCode } from '../errors.js';
+import { ConfigError, ErrorCode, isKitError } from '../errors.js';
 import { errorMessage, type Locale, pickLocale } from '../i18n/index.js';
 import { connectPage } from './pages/connect-page.js';
 import { type PageContext, messagePage } from './pages/layout.js';
@@ -29,6 +29,9 @@ import { simpleConnectionRoutes } from './simple-connection-routes.js';
 import { type Form, type Query, settingsFrom, text } from './form.js';
 import { settingsDefaults } from '../connect/module-definition.js';
 import { observeCallback, observeConnect } from '../observability/telemetry.js';
+import { holdKey, keyWasChecked, takeFormDraft } from './connect-draft.js';
+import { hasLoadedOptions, loadSettingOptions } from '../connect/setting-options.js';
+import type { ConnectFailure } from '../connect/failure.js';
 
 export interface ModuleHostOptions {
   readonly kit: ConnectKit;
@@ -100,6 +103,7 @@ export async function moduleHost(app: FastifyInstance, options: ModuleHostOption
   );
 
   const initialSettings = settingsDefaults(kit.module);
+  const draftCookie = { path: host.session.path, secure: host.session.secure };
   // Step 3: the form, with the account pre-filled from `?account=` (PROTOCOL §10, §18).
   app.get(paths.connect, async (request, reply) => {
     const query = request.query as Query;
@@ -117,14 +121,20 @@ export async function moduleHost(app: FastifyInstance, options: ModuleHostOption
     );
   });
 
-  // Steps 4–6.
+  // Steps 4–6. A key that passed its checks is held in a draft, so a later failure never makes the person retype it.
   app.post(paths.connect, { preValidation: app.csrfProtection }, async (request, reply) => {
     const form = (request.body ?? {}) as Form;
     const locale = host.locale(request);
     const settings = settingsFrom(form);
+    const typedKey = text(form.apiKey).trim();
+    const draft = await takeFormDraft(kit.store, request, text(form.draft));
+    const accountCheck = kit.checkAccountUrl(text(form.account));
+    // The held key belongs to the held account: a changed address needs its own key.
+    const heldKey = draft && !typedKey && accountCheck.ok && accountCheck.url === draft.accountUrl ? draft.apiKey : undefined;
+    const apiKey = heldKey ?? typedKey;
     const result = await observeConnect(kit, 'form', () => connectAccount(kit, {
       account: text(form.account),
-      apiKey: text(form.apiKey),
+      apiKey,
       settings,
       locale,
     }));
@@ -132,9 +142,34 @@ export async function moduleHost(app: FastifyInstance, options: ModuleHostOption
       request.log.info({ connectionId: result.connection.id }, 'connected; sending the person back to the CRM');
       return reply.redirect(result.redirectUrl, 303);
     }
+    let failure: ConnectFailure | undefined = result.failure;
+    let draftId: string | undefined;
+    let loadedOptions: Awaited<ReturnType<typeof loadSettingOptions>> | undefined;
+    let chooseStep = false;
+    if (keyWasChecked(failure) && accountCheck.ok) {
+      draftId = await holdKey(kit.store, request, reply, draftCookie, { accountUrl: accountCheck.url, apiKey });
+      if (hasLoadedOptions(kit.module)) {
+        try {
+          const crm = kit.openCrm(accountCheck.url, apiKey);
+          loadedOptions = await loadSettingOptions(kit.module, { crm, credentials: await crm.credentials(), locale }, kit.logger);
+        } catch (error) {
+          request.log.warn({ code: isKitError(error) ? error.code : 'unknown' }, 'could not load the settings choices');
+        }
+        // First sight of the account's choices: fields the person could not fill yet are not "errors".
+        if (!draft && loadedOptions && failure.code === ErrorCode.SettingsInvalid) {
+          const waited = (key: string) => loadedOptions?.[key] !== undefined && isBlank(settings[key]);
+          const remaining = Object.fromEntries(Object.entries(failure.fieldErrors).filter(([key]) => !waited(key)));
+          if (Object.keys(remaining).length === 0) {
+            failure = undefined;
+            chooseStep = true;
+          } else failure = { ...failure, fieldErrors: remaining };
+        }
+      }
+    }
     return reply
-      .code(422)
+      .code(failure ? 422 : 200)
       .type('text/html')
+      .header('cache-control', 'no-store')
       .send(
         connectPage(host.page(request, locale), {
           module: kit.module,
@@ -142,7 +177,10 @@ export async function moduleHost(app: FastifyInstance, options: ModuleHostOption
           csrfToken: reply.generateCsrf(),
           account: text(form.account),
           settings,
-          failure: result.failure,
+          ...(failure ? { failure } : {}),
+          ...(draftId ? { draft: draftId } : {}),
+          ...(loadedOptions ? { loadedOptions } : {}),
+          chooseStep,
         }),
       );
   });
@@ -208,4 +246,8 @@ function resolveHost(app: FastifyInstance, options: ModuleHostOptions): HostCont
       };
     },
   });
+}
+
+function isBlank(value: unknown): boolean {
+  return value === undefined || value === '' || (Array.isArray(value) && value.every((item) => item === ''));
 }

@@ -46,6 +46,8 @@ export const en = {
   'connect.apiKey.label': 'API key',
   'connect.apiKey.help': 'Create it in the CRM under Settings → Integration → API access keys. It needs these rights: {scopes}.',
   'connect.apiKey.reenter': 'For your security the key is not shown again; enter it once more.',
+  'connect.apiKey.held': 'The key you entered was checked and is kept for this form for 15 minutes: you need not enter it again. Enter another key only to replace it.',
+  'connect.chooseStep': 'The API key was checked. Now choose the settings from your account and connect.',
   'connect.settings': 'Module settings',
   'connect.submit': 'Connect',
   'form.choose': '— choose —',

@@ -43,6 +43,8 @@ export const es: Messages = {
   'connect.apiKey.label': 'Clave API',
   'connect.apiKey.help': 'Créela en el CRM: Ajustes → Integración → Claves de acceso a la API. Necesita estos permisos: {scopes}.',
   'connect.apiKey.reenter': 'Por seguridad la clave no se vuelve a mostrar; introdúzcala de nuevo.',
+  'connect.apiKey.held': 'La clave que escribiste se comprobó y se guarda para este formulario durante 15 minutos: no hace falta escribirla de nuevo. Escribe otra clave solo para reemplazarla.',
+  'connect.chooseStep': 'La clave API se comprobó. Ahora elige los ajustes de tu cuenta y conecta.',
   'connect.settings': 'Ajustes del módulo',
   'connect.submit': 'Conectar',
   'form.choose': '— elija —',
