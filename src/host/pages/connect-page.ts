@@ -40,7 +40,12 @@ export function connectPage(page: PageContext, input: ConnectPageInput): string 
   // The error summary links each problem to its field; the first field in error gets the focus (no script).
   const errors: { id: string; message: string }[] = [
     ...(['account', 'apiKey'] as const).flatMap((key) => (fieldError(key) ? [{ id: key, message: fieldError(key) as string }] : [])),
-    ...Object.entries(settingErrors).filter(([key]) => key in (module.settings?.schema.shape ?? {})).map(([id, message]) => ({ id, message })),
+    ...Object.entries(settingErrors).filter(([key]) => key in (module.settings?.schema.shape ?? {})).map(([id, message]) => {
+      // A module's own message may not name its field; the summary, read apart from the fields, must.
+      const spec = module.settings?.fields[id];
+      const label = spec ? localize(spec.label, locale) : id;
+      return { id, message: message.includes(label) ? message : `${label}: ${message}` };
+    }),
   ];
   const focus = errors[0]?.id;
   const settings = settingsFields(module, input.settings, settingErrors, locale, { loadedOptions: input.loadedOptions, focus });
