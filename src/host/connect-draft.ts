@@ -74,7 +74,7 @@ export async function holdKey(
   request: FastifyRequest,
   reply: FastifyReply,
   options: DraftCookieOptions,
-  held: { readonly accountUrl: string; readonly apiKey: string },
+  held: { readonly accountUrl: string; readonly apiKey: string; readonly secrets?: Readonly<Record<string, string>> },
 ): Promise<string | undefined> {
   if (!store.saveDraft) return undefined;
   const bindingHash = ensureDraftBinding(request, reply, options);

@@ -26,8 +26,8 @@ import { crmSources, helmetOptions } from './security.js';
 import { settingsRoutes } from './settings-routes.js';
 import { createSimpleConnection, type SimpleConnection } from '../connect/simple-connection.js';
 import { simpleConnectionRoutes } from './simple-connection-routes.js';
-import { type Form, type Query, settingsFrom, text } from './form.js';
-import { settingsDefaults } from '../connect/module-definition.js';
+import { type Form, keepSavedSecrets, type Query, settingsFrom, text } from './form.js';
+import { secretSettingKeys, settingsDefaults } from '../connect/module-definition.js';
 import { observeCallback, observeConnect } from '../observability/telemetry.js';
 import { holdKey, keyWasChecked, takeFormDraft } from './connect-draft.js';
 import { hasLoadedOptions, loadSettingOptions } from '../connect/setting-options.js';
@@ -104,6 +104,7 @@ export async function moduleHost(app: FastifyInstance, options: ModuleHostOption
 
   const initialSettings = settingsDefaults(kit.module);
   const draftCookie = { path: host.session.path, secure: host.session.secure };
+  const secretKeys = secretSettingKeys(kit.module);
   // Step 3: the form, with the account pre-filled from `?account=` (PROTOCOL §10, §18).
   app.get(paths.connect, async (request, reply) => {
     const query = request.query as Query;
@@ -125,12 +126,13 @@ export async function moduleHost(app: FastifyInstance, options: ModuleHostOption
   app.post(paths.connect, { preValidation: app.csrfProtection }, async (request, reply) => {
     const form = (request.body ?? {}) as Form;
     const locale = host.locale(request);
-    const settings = settingsFrom(form);
     const typedKey = text(form.apiKey).trim();
     const draft = await takeFormDraft(kit.store, request, text(form.draft));
     const accountCheck = kit.checkAccountUrl(text(form.account));
     // The held key belongs to the held account: a changed address needs its own key.
     const heldKey = draft && !typedKey && accountCheck.ok && accountCheck.url === draft.accountUrl ? draft.apiKey : undefined;
+    // Secret settings are never written back into the page: an empty one means "the one typed before", if held.
+    const settings = draft && heldKey ? keepSavedSecrets(settingsFrom(form), draft.secrets, secretKeys) : settingsFrom(form);
     const apiKey = heldKey ?? typedKey;
     const result = await observeConnect(kit, 'form', () => connectAccount(kit, {
       account: text(form.account),
@@ -147,7 +149,11 @@ export async function moduleHost(app: FastifyInstance, options: ModuleHostOption
     let loadedOptions: Awaited<ReturnType<typeof loadSettingOptions>> | undefined;
     let chooseStep = false;
     if (keyWasChecked(failure) && accountCheck.ok) {
-      draftId = await holdKey(kit.store, request, reply, draftCookie, { accountUrl: accountCheck.url, apiKey });
+      const secrets = Object.fromEntries(secretKeys.flatMap((key) => {
+        const value = settings[key];
+        return typeof value === 'string' && value.trim() !== '' ? [[key, value]] : [];
+      }));
+      draftId = await holdKey(kit.store, request, reply, draftCookie, { accountUrl: accountCheck.url, apiKey, secrets });
       if (hasLoadedOptions(kit.module)) {
         try {
           const crm = kit.openCrm(accountCheck.url, apiKey);

@@ -23,6 +23,7 @@ export async function saveDraft(db: Kysely<StoreDatabase>, sealer: Sealer, draft
       binding_hash: draft.bindingHash,
       account_url: draft.accountUrl,
       api_key_sealed: sealer.seal(draft.apiKey, rowIdOf(id), 'apiKey'),
+      secrets_sealed: draft.secrets && Object.keys(draft.secrets).length > 0 ? sealer.seal(JSON.stringify(draft.secrets), rowIdOf(id), 'settings') : null,
       created_at: now.toISOString(),
       expires_at: draft.expiresAt.toISOString(),
     })
@@ -41,5 +42,6 @@ export async function takeDraft(
   const row = await db.deleteFrom('rcmk_connect_drafts').where('id', '=', id).returningAll().executeTakeFirst();
   // Another session's draft is burnt, not handed over: whoever holds an id without its cookie gets nothing.
   if (!row || row.binding_hash !== bindingHash || row.expires_at <= now.toISOString()) return undefined;
-  return { accountUrl: row.account_url, apiKey: sealer.open(row.api_key_sealed, rowIdOf(id), 'apiKey') };
+  const secrets = row.secrets_sealed ? (JSON.parse(sealer.open(row.secrets_sealed, rowIdOf(id), 'settings')) as Record<string, string>) : {};
+  return { accountUrl: row.account_url, apiKey: sealer.open(row.api_key_sealed, rowIdOf(id), 'apiKey'), secrets };
 }

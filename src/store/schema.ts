@@ -58,6 +58,8 @@ export interface ConnectDraftsTable {
   binding_hash: string;
   account_url: string;
   api_key_sealed: string;
+  /** Sealed JSON of secret settings typed with the key, or NULL. */
+  secrets_sealed: string | null;
   created_at: string;
   expires_at: string;
 }

@@ -141,6 +141,8 @@ export interface ConnectionStore {
 export interface NewConnectDraft {
   readonly accountUrl: string;
   readonly apiKey: string;
+  /** Secret settings typed with the key (sealed too), so the person does not type them again either. */
+  readonly secrets?: Readonly<Record<string, string>>;
   readonly bindingHash: string;
   readonly expiresAt: Date;
 }
@@ -149,4 +151,5 @@ export interface NewConnectDraft {
 export interface ConnectDraft {
   readonly accountUrl: string;
   readonly apiKey: string;
+  readonly secrets: Readonly<Record<string, string>>;
 }

@@ -327,7 +327,9 @@ export function describeConnectionStore(
       assert.match(id, /^[\w-]{20,}$/, 'an unguessable id');
       assert.ok(!id.includes(input.apiKey));
       const takes = await Promise.all(Array.from({ length: 5 }, () => store.takeDraft?.(id, 'session-a')));
-      assert.deepEqual(takes.filter(Boolean), [{ accountUrl: input.accountUrl, apiKey: input.apiKey }], 'exactly one take gets it');
+      assert.deepEqual(takes.filter(Boolean), [{ accountUrl: input.accountUrl, apiKey: input.apiKey, secrets: {} }], 'exactly one take gets it');
+      const withSecrets = await store.saveDraft({ accountUrl: input.accountUrl, apiKey: input.apiKey, secrets: { token: 'Ω-secret' }, bindingHash: 'session-a', expiresAt: later });
+      assert.deepEqual((await store.takeDraft(withSecrets, 'session-a'))?.secrets, { token: 'Ω-secret' }, 'secret settings ride along');
       assert.equal(await store.takeDraft(id, 'session-a'), undefined, 'single use');
       const other = await store.saveDraft({ accountUrl: input.accountUrl, apiKey: input.apiKey, bindingHash: 'session-a', expiresAt: later });
       assert.equal(await store.takeDraft(other, 'session-b'), undefined, 'another session gets nothing');
@@ -349,11 +351,12 @@ export function describeConnectionStore(
       await store.update(keyed.id, keyed.version, { settings: { carrierToken: newToken } });
       assert.deepEqual((await store.findById(changed.id))?.settings, { carrierToken: newToken });
       const draftKey = sampleConnectInput().apiKey;
-      await store.saveDraft?.({ accountUrl: inputs[0]?.accountUrl ?? '', apiKey: draftKey, bindingHash: 'session', expiresAt: new Date(Date.now() + 60_000) });
+      const draftSecret = token();
+      await store.saveDraft?.({ accountUrl: inputs[0]?.accountUrl ?? '', apiKey: draftKey, secrets: { carrierToken: draftSecret }, bindingHash: 'session', expiresAt: new Date(Date.now() + 60_000) });
       const dump = await (caps.rawDump as NonNullable<typeof caps.rawDump>)(store);
       const haystack = Buffer.from(typeof dump === 'string' ? Buffer.from(dump, 'utf8') : dump);
       const settingSecrets = inputs.map((i) => String(i.settings.carrierToken));
-      for (const secret of [...inputs.flatMap((i) => [i.apiKey, i.newClientId]), ...settingSecrets, newKey, newToken, draftKey]) {
+      for (const secret of [...inputs.flatMap((i) => [i.apiKey, i.newClientId]), ...settingSecrets, newKey, newToken, draftKey, draftSecret]) {
         for (const form of [secret, Buffer.from(secret, 'utf8').toString('base64'), Buffer.from(secret, 'utf8').toString('hex')]) {
           assert.equal(haystack.indexOf(form), -1, 'a secret appears in the raw storage');
           assert.equal(haystack.indexOf(Buffer.from(form, 'utf16le')), -1, 'a secret appears in the raw storage (UTF-16)');

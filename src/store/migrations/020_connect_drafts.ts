@@ -13,6 +13,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('binding_hash', 'text', (c) => c.notNull())
     .addColumn('account_url', 'text', (c) => c.notNull())
     .addColumn('api_key_sealed', 'text', (c) => c.notNull())
+    // The secret settings typed with the key (sealed JSON), so they need not be typed again either; NULL: none.
+    .addColumn('secrets_sealed', 'text')
     .addColumn('created_at', 'text', (c) => c.notNull())
     // ISO-8601 UTC, written by the app; an expired row is refused and may be deleted.
     .addColumn('expires_at', 'text', (c) => c.notNull())
