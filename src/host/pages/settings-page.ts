@@ -9,7 +9,7 @@ import { defaultRedirectAfterConnect } from '../../connect/registration.js';
 import { settingsComplete } from '../../connect/required-settings.js';
 import type { Connection, ConnectionEvent } from '../../store/types.js';
 import { layout, type PageContext } from './layout.js';
-import { field, settingsFields } from './settings-fields.js';
+import { aria, field, settingsFields } from './settings-fields.js';
 
 export type SettingsNotice = 'saved' | 'keySaved' | 'disconnected';
 
@@ -83,7 +83,8 @@ ${field({
   name: 'apiKey',
   label: translate(locale, 'settings.newKey'),
   help: translate(locale, 'connect.apiKey.help', { scopes: module.scopes }),
-  control: (describedBy) => html`<input type="password" id="apiKey" name="apiKey" value="" required autocomplete="off"${describedBy ? html` aria-describedby="${describedBy}"` : ''}>`,
+  error: failure?.form === 'apiKey' && failure.failure.field === 'apiKey' ? failure.failure.message : undefined,
+  control: (describedBy, invalid) => html`<input type="password" id="apiKey" name="apiKey" value="" required autocomplete="off"${aria(describedBy, invalid, invalid)}>`,
 })}
 <button type="submit">${translate(locale, 'settings.saveKey')}</button></form>`}
 ${connection.state !== 'disconnected' ? html`<h2>${translate(locale, 'settings.disconnectHeading')}</h2>
