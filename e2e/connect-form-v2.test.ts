@@ -124,6 +124,7 @@ describe('connect form v2 in Chromium', () => {
     await page.waitForSelector('select#siteCode');
     const options = await page.$$eval('select#siteCode option', (nodes) => nodes.map((n) => (n as HTMLOptionElement).value).filter(Boolean));
     assert.deepEqual(options, ['north', 'west']);
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'siteCode', 'focus on the new choice');
     assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 360));
     await page.screenshot({ path: join(SHOTS, '06-store-select-limited-key.png'), fullPage: true });
     await page.selectOption('select#siteCode', 'west');

@@ -7,7 +7,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ErrorCode } from '../errors.js';
+import { ErrorCode, isKitError } from '../errors.js';
 import type { ConnectFailure } from '../connect/failure.js';
 import type { ConnectionStore } from '../store/types.js';
 
@@ -64,8 +64,14 @@ export function ensureDraftBinding(request: FastifyRequest, reply: FastifyReply,
 /** Takes the draft named by the form, if this browser may. */
 export async function takeFormDraft(store: ConnectionStore, request: FastifyRequest, id: string) {
   if (!id || !store.takeDraft) return undefined;
-  // Without this browser's cookie the take still happens, and fails: a leaked id is burnt, not left to retry.
-  return store.takeDraft(id, draftBinding(request) ?? '');
+  try {
+    // Without this browser's cookie the take still happens, and fails: a leaked id is burnt, not left to retry.
+    return await store.takeDraft(id, draftBinding(request) ?? '');
+  } catch (error) {
+    // A draft is a convenience: when the store cannot give it, the person types the key again.
+    request.log.warn({ code: isKitError(error) ? error.code : 'unknown' }, 'connect draft could not be read');
+    return undefined;
+  }
 }
 
 /** Holds a checked key for this browser; `undefined` when the store keeps no drafts. */
@@ -78,5 +84,10 @@ export async function holdKey(
 ): Promise<string | undefined> {
   if (!store.saveDraft) return undefined;
   const bindingHash = ensureDraftBinding(request, reply, options);
-  return store.saveDraft({ ...held, bindingHash, expiresAt: new Date(Date.now() + DRAFT_TTL_MS) });
+  try {
+    return await store.saveDraft({ ...held, bindingHash, expiresAt: new Date(Date.now() + DRAFT_TTL_MS) });
+  } catch (error) {
+    request.log.warn({ code: isKitError(error) ? error.code : 'unknown' }, 'connect draft could not be saved');
+    return undefined;
+  }
 }

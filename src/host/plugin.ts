@@ -148,6 +148,7 @@ export async function moduleHost(app: FastifyInstance, options: ModuleHostOption
     let draftId: string | undefined;
     let loadedOptions: Awaited<ReturnType<typeof loadSettingOptions>> | undefined;
     let chooseStep = false;
+    let focus: string | undefined;
     if (keyWasChecked(failure) && accountCheck.ok) {
       const secrets = Object.fromEntries(secretKeys.flatMap((key) => {
         const value = settings[key];
@@ -168,6 +169,7 @@ export async function moduleHost(app: FastifyInstance, options: ModuleHostOption
           if (Object.keys(remaining).length === 0) {
             failure = undefined;
             chooseStep = true;
+            focus = Object.keys(result.failure.fieldErrors).find(waited);
           } else failure = { ...failure, fieldErrors: remaining };
         }
       }
@@ -187,6 +189,7 @@ export async function moduleHost(app: FastifyInstance, options: ModuleHostOption
           ...(draftId ? { draft: draftId } : {}),
           ...(loadedOptions ? { loadedOptions } : {}),
           chooseStep,
+          ...(focus ? { focus } : {}),
         }),
       );
   });

@@ -56,7 +56,8 @@ const E = 'rcmk_connection_events' as const;
 /** Keys whose values are dropped from event details, whatever the caller passes: events are never secret. */
 const SECRET_KEY = /api[-_]?key|client[-_]?id|secret|token|password|authorization/i;
 
-function redact(value: unknown, depth = 0): unknown {
+/** `value` with every entry named like a secret replaced by `[redacted]` (also used where settings are printed). */
+export function redact(value: unknown, depth = 0): unknown {
   if (depth > 8 || value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
   const out: Record<string, unknown> = {};

@@ -23,6 +23,8 @@ export interface ConnectPageInput {
   readonly loadedOptions?: Readonly<Record<string, readonly SettingOption[]>>;
   /** The key passed and the settings from the account are shown for the first time: say so, blame nothing. */
   readonly chooseStep?: boolean;
+  /** The field to focus when nothing is in error (the first choice loaded from the account). */
+  readonly focus?: string;
 }
 
 export function connectPage(page: PageContext, input: ConnectPageInput): string {
@@ -47,7 +49,7 @@ export function connectPage(page: PageContext, input: ConnectPageInput): string 
       return { id, message: message.includes(label) ? message : `${label}: ${message}` };
     }),
   ];
-  const focus = errors[0]?.id;
+  const focus = errors[0]?.id ?? input.focus;
   const settings = settingsFields(module, input.settings, settingErrors, locale, { loadedOptions: input.loadedOptions, focus });
   const general = errors.some((error) => error.message === failure?.message) ? '' : failure?.message;
   const summary: SafeHtml | '' = failure
