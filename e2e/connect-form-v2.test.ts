@@ -53,6 +53,7 @@ describe('connect form v2 in Chromium', () => {
   const logs: string[] = [];
   let shopsUrl = '';
   let limitedKey = '';
+  let otherLimitedKey = '';
   const token = `PARTNERTOKEN${Date.now()}plain`;
 
   before(async () => {
@@ -63,6 +64,7 @@ describe('connect form v2 in Chromium', () => {
     const shops = bed.emulator.createAccount({ name: 'shops', sites: [{ code: 'north', name: 'North store' }, { code: 'south', name: 'South store' }, { code: 'west', name: 'West store' }] });
     shopsUrl = shops.url;
     limitedKey = bed.emulator.createApiKey('shops', { scopes: [...KNOWN_SCOPES], sitesAvailable: ['north', 'west'] }).apiKey;
+    otherLimitedKey = bed.emulator.createApiKey('shops', { scopes: [...KNOWN_SCOPES], sitesAvailable: ['west'] }).apiKey;
     browser = await launchChromium();
   });
   after(async () => {
@@ -149,22 +151,35 @@ describe('connect form v2 in Chromium', () => {
     assert.deepEqual(await seriousViolations(page), [], 'the settings page');
     await page.screenshot({ path: join(SHOTS, '07-settings-secret-set.png'), fullPage: true });
 
+    // A key change carries the settings typed but not saved: they come back on the page, unsaved.
+    await page.fill('#orderPrefix', 'UNSAVED');
+    await page.fill('#apiKey', otherLimitedKey);
+    await page.click('button[formaction$="/settings/api-key"]');
+    await page.waitForSelector('[role=status]');
+    assert.match(await page.innerText('main'), /The new API key was checked and saved/);
+    assert.equal(await page.inputValue('#orderPrefix'), 'UNSAVED', 'the unsaved setting is still there');
+    const rekeyed = await bed.store.findByAccount(shopsUrl, bed.definition.code);
+    assert.equal(rekeyed?.apiKey, otherLimitedKey);
+    assert.equal(rekeyed?.settings.orderPrefix, undefined, 'and still unsaved');
+    assert.deepEqual(await page.$$eval('select#siteCode option', (nodes) => nodes.map((n) => (n as HTMLOptionElement).value).filter(Boolean)), ['west'], 'choices follow the new key');
+    await page.screenshot({ path: join(SHOTS, '08-key-changed-unsaved-settings-kept.png'), fullPage: true });
+
     await page.click('button.danger');
     await page.waitForSelector('a.button');
     assert.match(await page.innerText('main'), /Connect again/);
     assert.equal(await page.locator('form[action$="/settings/save"]').count(), 0);
     assert.deepEqual(await seriousViolations(page), [], 'the settings page after Disconnect');
-    await page.screenshot({ path: join(SHOTS, '08-disconnected-connect-again.png'), fullPage: true });
+    await page.screenshot({ path: join(SHOTS, '09-disconnected-connect-again.png'), fullPage: true });
     await page.close();
 
     const files = readdirSync(dir).filter((f) => f.includes('sqlite'));
     assert.ok(files.length > 0);
     for (const file of files) {
       const bytes = readFileSync(join(dir, file));
-      for (const secret of [token, limitedKey, bed.apiKey]) assert.equal(bytes.indexOf(secret), -1, `${file} holds a secret in plaintext`);
+      for (const secret of [token, limitedKey, otherLimitedKey, bed.apiKey]) assert.equal(bytes.indexOf(secret), -1, `${file} holds a secret in plaintext`);
     }
     const logText = logs.join('');
     assert.ok(logText.length > 0, 'the module logged');
-    for (const secret of [token, limitedKey, bed.apiKey]) assert.ok(!logText.includes(secret), 'a secret in the logs');
+    for (const secret of [token, limitedKey, otherLimitedKey, bed.apiKey]) assert.ok(!logText.includes(secret), 'a secret in the logs');
   });
 });

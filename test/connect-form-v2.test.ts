@@ -147,6 +147,18 @@ describe('connect form v2: key first, settings from the account', () => {
     }
   });
 
+  it('a key typed in the settings form (Enter in the key field) is a key change, not dropped', async () => {
+    const connection = await bed.store.findByAccount(bed.accountUrl, bed.definition.code);
+    assert.ok(connection);
+    const page = await bed.openSettings(connection);
+    const newKey = bed.emulator.createApiKey('demo', { scopes: [...KNOWN_SCOPES] }).apiKey;
+    const fields = { ...formFields(page.body, '/settings/save'), apiKey: newKey };
+    const saved = await bed.browser.post(`${bed.module.url}/settings/save`, fields);
+    assert.equal(saved.status, 303, alertText(saved.body));
+    assert.match(saved.location ?? '', /notice=keySaved/);
+    assert.equal((await bed.store.findById(connection.id))?.apiKey, newKey);
+  });
+
   it('after Disconnect the settings page offers Connect again and no save form', async () => {
     const connection = await bed.store.findByAccount(bed.accountUrl, bed.definition.code);
     assert.ok(connection);

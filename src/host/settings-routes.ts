@@ -14,6 +14,7 @@ import { type SettingsNotice, type SettingsPageInput, settingsPage } from './pag
 import { type Form, keepSavedSecrets, type Query, settingsFrom, text } from './form.js';
 import { hasLoadedOptions, loadSettingOptions } from '../connect/setting-options.js';
 import { secretSettingKeys } from '../connect/module-definition.js';
+import { coerceSettingsForm } from '../connect/checks.js';
 import type { AccountUrl } from '../crm/types.js';
 import type { HostContext } from './plugin.js';
 import { findOwnById, findOwnByClientId } from '../connect/kit.js';
@@ -71,6 +72,8 @@ export async function settingsRoutes(app: FastifyInstance, host: HostContext): P
     }
   };
   const secretKeys = secretSettingKeys(kit.module);
+  const settingKeys = Object.keys(kit.module.settings?.schema.shape ?? {});
+  const settingsSubmitted = (body: Form) => settingKeys.some((key) => key in body);
   /** What the settings form sent, with an empty secret meaning "keep the saved one". */
   const submittedSettings = (connection: Connection, body: Form) => keepSavedSecrets(settingsFrom(body), connection.settings, secretKeys);
 
@@ -141,10 +144,17 @@ export async function settingsRoutes(app: FastifyInstance, host: HostContext): P
       if (!connection) return reply;
       const body = (request.body ?? {}) as Form;
       const locale = host.locale(request);
-      const result = await change(connection, body, locale);
-      if (result.ok) return reply.redirect(`${host.at(base)}?notice=${notice}&lang=${locale}`, 303);
-      const settingsValues = form === 'settings' ? submittedSettings(connection, body) : undefined;
-      return render(request, reply, connection, { failure: { form, failure: result.failure }, settingsValues }, 422);
+      // A key typed in the settings form (Enter in the key field submits that form) is a key change, never dropped.
+      const asKey = form === 'settings' && text(body.apiKey).trim() !== '';
+      const result = asKey ? await changeApiKey(kit, connection, text(body.apiKey), locale) : await change(connection, body, locale);
+      const actual = asKey ? 'apiKey' : form;
+      // Settings the person changed but did not save travel with a key change: the page comes back with them.
+      const unsaved = actual === 'apiKey' && settingsSubmitted(body) ? submittedSettings(connection, body) : undefined;
+      const changedUnsaved = unsaved !== undefined && JSON.stringify(coerceSettingsForm(kit.module, unsaved)) !== JSON.stringify(coerceSettingsForm(kit.module, connection.settings));
+      if (result.ok && !changedUnsaved) return reply.redirect(`${host.at(base)}?notice=${asKey ? 'keySaved' : notice}&lang=${locale}`, 303);
+      if (result.ok) return render(request, reply, result.connection, { notice: 'keySaved', settingsValues: unsaved });
+      const settingsValues = actual === 'settings' || unsaved ? submittedSettings(connection, body) : undefined;
+      return render(request, reply, connection, { failure: { form: actual, failure: result.failure }, settingsValues }, 422);
     });
 
   formRoute(actions.settings, 'settings', 'saved', (connection, body, locale) =>

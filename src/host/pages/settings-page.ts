@@ -57,6 +57,23 @@ export function settingsPage(page: PageContext, input: SettingsPageInput): strin
     focus: Object.keys(settingsErrors)[0],
   });
   const disconnected = connection.state === 'disconnected';
+  const withSettingsForm = settings.length > 0 && !disconnected;
+  // With a settings form, the key field and its button belong to it (the `form` attribute): a key change then
+  // carries the person's unsaved settings, and the page comes back with them rather than losing them.
+  const owner = withSettingsForm ? html` form="settings-form"` : '';
+  const keyField = field({
+    name: 'apiKey',
+    label: translate(locale, 'settings.newKey'),
+    help: translate(locale, 'connect.apiKey.help', { scopes: module.scopes }),
+    error: failure?.form === 'apiKey' && failure.failure.field === 'apiKey' ? failure.failure.message : undefined,
+    control: (describedBy, invalid) => html`<input type="password" id="apiKey" name="apiKey" value="" autocomplete="off"${owner}${aria(describedBy, invalid, invalid)}>`,
+  });
+  const keyButton = withSettingsForm
+    ? html`<button type="submit" form="settings-form" formaction="${input.actions.apiKey}">${translate(locale, 'settings.saveKey')}</button>`
+    : html`<button type="submit">${translate(locale, 'settings.saveKey')}</button>`;
+  const keySection = html`<h2>${translate(locale, 'settings.changeKey')}</h2>
+${alertFor('apiKey')}
+${withSettingsForm ? html`<div class="key">${keyField}${keyButton}</div>` : html`<form method="post" action="${input.actions.apiKey}" novalidate>${csrf}${keyField}${keyButton}</form>`}`;
 
   return layout(page, title, html`
 <header class="page"><img src="${module.logo}" alt=""><h1>${title}</h1></header>
@@ -72,21 +89,11 @@ ${disconnected
 <p><a class="button" href="${marketplaceUrl(connection)}">${translate(locale, 'settings.connectAgain')}</a></p>`
   : html`<p><a href="${defaultRedirectAfterConnect(connection)}">${translate(locale, 'settings.openCrm')}</a></p>`}
 ${input.recentActivity}
-${settings.length > 0 && !disconnected ? html`<h2>${translate(locale, 'connect.settings')}</h2>
+${withSettingsForm ? html`<h2>${translate(locale, 'connect.settings')}</h2>
 ${alertFor('settings')}
-<form method="post" action="${input.actions.settings}" novalidate>${csrf}${settings}
+<form method="post" action="${input.actions.settings}" id="settings-form" novalidate>${csrf}${settings}
 <button type="submit">${translate(locale, 'settings.saveSettings')}</button></form>` : ''}
-${disconnected ? '' : html`<h2>${translate(locale, 'settings.changeKey')}</h2>
-${alertFor('apiKey')}
-<form method="post" action="${input.actions.apiKey}" novalidate>${csrf}
-${field({
-  name: 'apiKey',
-  label: translate(locale, 'settings.newKey'),
-  help: translate(locale, 'connect.apiKey.help', { scopes: module.scopes }),
-  error: failure?.form === 'apiKey' && failure.failure.field === 'apiKey' ? failure.failure.message : undefined,
-  control: (describedBy, invalid) => html`<input type="password" id="apiKey" name="apiKey" value="" required autocomplete="off"${aria(describedBy, invalid, invalid)}>`,
-})}
-<button type="submit">${translate(locale, 'settings.saveKey')}</button></form>`}
+${disconnected ? '' : keySection}
 ${connection.state !== 'disconnected' ? html`<h2>${translate(locale, 'settings.disconnectHeading')}</h2>
 ${alertFor('disconnect')}
 <p class="help">${translate(locale, 'settings.disconnectHelp')}</p>
