@@ -19,6 +19,9 @@ export type {
   ModuleSettings,
   SettingField,
   SettingInput,
+  SettingOption,
+  SettingOptionsContext,
+  SettingOptionsLoader,
   SettingsDefinition,
   SimpleConnectionDefinition,
 } from './connect/module-definition.js';

@@ -5,6 +5,7 @@
  * What it shows:
  * - the rights it needs, as scopes and as legacy credential paths for older accounts;
  * - settings beyond the API key, declared once as a zod schema with labels in three languages;
+ * - a store chosen from the account's stores (loaded with the key just checked), and a secret setting;
  * - a step-4.3 check that asks the CRM (is the chosen store one the key may access?);
  * - lifecycle hooks;
  * - its real job: new orders of its store read through the order history and a cursor per connection, with a
@@ -12,7 +13,17 @@
  * - the same sync as a periodic job per connection, run on whichever instance is free.
  */
 import { z } from 'zod';
-import { defineJob, defineModule, ErrorCode, errorMessage, html, type CrmClient, type CredentialsResponse, type Locale } from 'retailcrm-module-kit';
+import {
+  defineJob,
+  defineModule,
+  ErrorCode,
+  errorMessage,
+  html,
+  type CrmClient,
+  type CredentialsResponse,
+  type Locale,
+  type SettingOptionsContext,
+} from 'retailcrm-module-kit';
 import { ORDER_SYNC_LOGO_SVG } from './logo.js';
 import { SyncLedger, type SyncState } from './sync.js';
 
@@ -24,10 +35,16 @@ const settings = {
     orderPrefix: z.string().regex(/^[A-Z0-9-]{0,10}$/, 'up to 10 capital letters, digits or "-"').optional(),
     syncEveryMinutes: z.enum(['5', '15', '60']).default('15'),
     includeCancelled: z.boolean().default(false),
+    partnerToken: z.string().max(200).optional(),
   }),
   fields: {
     siteCode: {
       label: { en: 'Store code', ru: 'Код магазина', es: 'Código de la tienda' },
+      // Once the key is checked, the person chooses among the stores this key may use.
+      options: async ({ crm, credentials }: SettingOptionsContext) => {
+        const sites = await crm.sites();
+        return (await storesOfKey(crm, credentials)).map((code) => ({ value: code, label: `${sites[code]?.name ?? code} (${code})` }));
+      },
       help: {
         en: 'The store whose orders are synced (Settings → Stores in the CRM), e.g. main',
         ru: 'Магазин, заказы которого синхронизируются (Настройки → Магазины в CRM), например main',
@@ -47,6 +64,12 @@ const settings = {
       },
     },
     includeCancelled: { label: { en: 'Include cancelled orders', ru: 'Включать отменённые заказы', es: 'Incluir pedidos cancelados' } },
+    partnerToken: {
+      label: { en: 'Partner service token', ru: 'Токен сервиса партнёра', es: 'Token del servicio del socio' },
+      help: { en: 'Optional. Kept encrypted, never shown again.', ru: 'Необязательно. Хранится в зашифрованном виде и больше не показывается.', es: 'Opcional. Se guarda cifrado y no se vuelve a mostrar.' },
+      input: 'secret' as const,
+      section: { en: 'Partner service', ru: 'Сервис партнёра', es: 'Servicio del socio' },
+    },
   },
 };
 

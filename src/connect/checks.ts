@@ -3,13 +3,13 @@
  * names the exact problem; the flows turn those into values for the person (STYLE R4).
  * @see ../../../shared/PROTOCOL.md §3, §4.2
  */
-import { z } from 'zod';
 import { ErrorCode, type ErrorParams, KitError } from '../errors.js';
 import { type Locale } from '../i18n/index.js';
 import type { CrmClient } from '../crm/types.js';
 import { type CredentialsResponse, hasApiMajorVersion } from '../protocol/index.js';
 import type { SettingsRejection } from './hooks.js';
 import { localize, type AnyModuleDefinition, settingInput } from './module-definition.js';
+import { markDefaultMessages, settingIssueMessage } from './settings-messages.js';
 
 /** Which form field a failure belongs to, so the page can show the message beside it. */
 export type FailureField = 'account' | 'apiKey' | (string & {});
@@ -101,9 +101,18 @@ export function coerceSettingsForm(
   if (!settings) return {};
   const values: Record<string, unknown> = {};
   for (const key of Object.keys(settings.schema.shape)) {
-    const value = raw[key];
+    const kind = settingInput(settings, key);
+    const raw_ = raw[key];
+    if (kind === 'multiselect') {
+      // A multi-select sends its field once per chosen option, or not at all when nothing is chosen.
+      const list = Array.isArray(raw_) ? raw_ : raw_ === undefined || raw_ === '' ? [] : [raw_];
+      values[key] = list.map((item) => (typeof item === 'string' ? item.trim() : item)).filter((item) => item !== '');
+      continue;
+    }
+    const value = Array.isArray(raw_) ? raw_.at(-1) : raw_;
+    // A textarea keeps its inner line breaks and spaces; only the ends are trimmed, like every other text.
     const text = typeof value === 'string' ? value.trim() : value;
-    switch (settingInput(settings, key)) {
+    switch (kind) {
       case 'checkbox':
         values[key] = text === true || text === 'on' || text === 'true' || text === '1';
         break;
@@ -117,21 +126,20 @@ export function coerceSettingsForm(
   return values;
 }
 
-const zodLocales = { en: z.locales.en, ru: z.locales.ru, es: z.locales.es } as const;
-
-/** Step 4.3, first half: the settings schema, with messages in the person's language. */
+/** Step 4.3, first half: the settings schema, with a human message per field in the person's language. */
 export function parseSettings(
   module: AnyModuleDefinition,
   values: Readonly<Record<string, unknown>>,
   locale: Locale,
 ): Record<string, unknown> {
   if (!module.settings) return {};
-  const parsed = module.settings.schema.safeParse(values, { error: zodLocales[locale]().localeError });
+  const parsed = module.settings.schema.safeParse(values, { error: markDefaultMessages });
   if (parsed.success) return parsed.data;
   const fieldErrors: Record<string, string> = {};
   for (const issue of parsed.error.issues) {
     const key = String(issue.path[0] ?? '');
-    fieldErrors[key] ??= issue.message;
+    const spec = module.settings.fields[key];
+    fieldErrors[key] ??= settingIssueMessage(issue, spec ? localize(spec.label, locale) : key, values[key], locale);
   }
   throw new ConnectStepError(ErrorCode.SettingsInvalid, 'Settings are not valid', Object.keys(fieldErrors)[0], {}, fieldErrors);
 }

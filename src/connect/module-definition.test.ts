@@ -51,7 +51,7 @@ describe('defineModule', () => {
       fields: { on: { label: 'On' }, n: { label: 'N' }, pick: { label: 'Pick' }, text: { label: 'Text', input: 'text' as const } },
     };
     assert.deepEqual(['on', 'n', 'pick', 'text'].map((key) => settingInput(settings, key)), ['checkbox', 'number', 'select', 'text']);
-    assert.deepEqual(settingOptions(settings, 'pick'), ['a', 'b']);
+    assert.deepEqual(settingOptions(settings, 'pick').map((option) => option.value), ['a', 'b']);
   });
 });
 

@@ -22,6 +22,8 @@ import { resolveCallbacks, type CallbacksInput, type DeclaredCallback } from '..
 import type { ModuleRoutes, SettingsSection } from '../callbacks/own-routes.js';
 import { settingsCallback } from '../callbacks/settings-callback.js';
 import { defineJobs, type JobDefinition, type JobsInput } from '../jobs/define.js';
+import type { CrmClient } from '../crm/types.js';
+import type { CredentialsResponse } from '../protocol/index.js';
 
 /** Text in one language, or per language (English is the fallback). */
 export type LocalizedText = string | ({ readonly en: string } & Partial<Readonly<Record<Locale, string>>>);
@@ -30,8 +32,29 @@ export function localize(text: LocalizedText, locale: Locale): string {
   return typeof text === 'string' ? text : (text[locale] ?? text.en);
 }
 
-/** How a setting is shown. Inferred from the schema when omitted (boolean → checkbox, enum → select…). */
-export type SettingInput = 'text' | 'number' | 'checkbox' | 'select';
+/**
+ * How a setting is shown. Inferred from the schema when omitted: boolean → checkbox, number → number, enum or
+ * declared options → select, array → multiselect, `z.url()` → url, otherwise text. `secret` (a carrier's token)
+ * must be declared: it is never shown back, only "set", and the person may replace it.
+ */
+export type SettingInput = 'text' | 'textarea' | 'number' | 'checkbox' | 'select' | 'multiselect' | 'url' | 'secret';
+
+/** One choice of a select or multi-select. */
+export interface SettingOption {
+  readonly value: string;
+  /** Default: the value itself. */
+  readonly label?: LocalizedText;
+}
+
+/** What a loader of options gets: a client for the account with the key just checked, and what the key may do. */
+export interface SettingOptionsContext {
+  readonly crm: CrmClient;
+  readonly credentials: CredentialsResponse;
+  readonly locale: Locale;
+}
+
+/** Options read from the account once the key passed its checks (its stores, order types, statuses…). */
+export type SettingOptionsLoader = (context: SettingOptionsContext) => Promise<readonly SettingOption[]>;
 
 export interface SettingField {
   readonly label: LocalizedText;
@@ -39,6 +62,13 @@ export interface SettingField {
   readonly input?: SettingInput;
   /** Labels of a select's options, by value; the values come from the schema's enum. */
   readonly optionLabels?: Readonly<Record<string, LocalizedText>>;
+  /**
+   * The choices of a select or multi-select: a list, or a loader that asks the account (`async ({ crm,
+   * credentials }) => …`). Loaded options appear once the key is checked; before that the field is a text box.
+   */
+  readonly options?: readonly SettingOption[] | SettingOptionsLoader;
+  /** Fields with the same section are grouped under this heading (a fieldset with a legend), in schema order. */
+  readonly section?: LocalizedText;
 }
 
 /** The module's own settings: one zod object, and how each field is labelled. */
@@ -251,7 +281,7 @@ export function defineModule<Shape extends z.ZodRawShape = z.ZodRawShape>(
 }
 
 /** Names the connect form uses itself; a setting may not shadow them. */
-export const RESERVED_FORM_FIELDS: ReadonlySet<string> = new Set(['account', 'apiKey', '_csrf', 'lang', 'clientId']);
+export const RESERVED_FORM_FIELDS: ReadonlySet<string> = new Set(['account', 'apiKey', '_csrf', 'lang', 'clientId', 'draft']);
 
 function unique(values: readonly string[]): string[] {
   return [...new Set(values)];
@@ -264,14 +294,52 @@ export function settingInput(definition: SettingsDefinition, key: string): Setti
   const type = unwrap(definition.schema.shape[key]);
   if (type instanceof z.ZodBoolean) return 'checkbox';
   if (type instanceof z.ZodNumber) return 'number';
-  if (type instanceof z.ZodEnum) return 'select';
+  if (type instanceof z.ZodArray) return 'multiselect';
+  if (type instanceof z.ZodEnum || definition.fields[key]?.options !== undefined) return 'select';
+  if (type instanceof z.ZodURL) return 'url';
   return 'text';
 }
 
-/** The enum values of a select setting, or `[]`. */
-export function settingOptions(definition: SettingsDefinition, key: string): string[] {
+/** True when the field's choices come from the account (a loader), not from the module. */
+export function settingOptionsLoaded(definition: SettingsDefinition, key: string): boolean {
+  return typeof definition.fields[key]?.options === 'function';
+}
+
+/**
+ * The static choices of a select or multi-select: the declared list, else the schema's enum (of the array's items
+ * for a multi-select) labelled by `optionLabels`. `[]` for loaded options and other kinds.
+ */
+export function settingOptions(definition: SettingsDefinition, key: string): SettingOption[] {
+  const declared = definition.fields[key]?.options;
+  if (Array.isArray(declared)) return [...(declared as readonly SettingOption[])];
+  if (typeof declared === 'function') return [];
+  let type = unwrap(definition.schema.shape[key]);
+  if (type instanceof z.ZodArray) type = unwrap(type.element);
+  if (!(type instanceof z.ZodEnum)) return [];
+  const labels = definition.fields[key]?.optionLabels ?? {};
+  return (type.options as unknown[]).map(String).map((value) => (labels[value] ? { value, label: labels[value] } : { value }));
+}
+
+/** The bounds of a number setting from its schema (`.min()`, `.max()`, `.int()`), for the input's attributes. */
+export function settingRange(definition: SettingsDefinition, key: string): { min?: number; max?: number; integer: boolean } {
   const type = unwrap(definition.schema.shape[key]);
-  return type instanceof z.ZodEnum ? (type.options as string[]).map(String) : [];
+  if (!(type instanceof z.ZodNumber)) return { integer: false };
+  const finite = (value: number | null) => (value !== null && Number.isFinite(value) && Math.abs(value) < Number.MAX_SAFE_INTEGER ? value : undefined);
+  const min = finite(type.minValue);
+  const max = finite(type.maxValue);
+  return { ...(min === undefined ? {} : { min }), ...(max === undefined ? {} : { max }), integer: type.isInt };
+}
+
+/** The keys of the module's secret settings (`input: 'secret'`). */
+/** Settings posted as several values of one name (multi-selects): the only form fields that may repeat. */
+export function listSettingKeys(module: AnyModuleDefinition): ReadonlySet<string> {
+  const settings = module.settings;
+  return new Set(settings ? Object.keys(settings.schema.shape).filter((key) => settingInput(settings, key) === 'multiselect') : []);
+}
+
+export function secretSettingKeys(module: AnyModuleDefinition): string[] {
+  const settings = module.settings;
+  return settings ? Object.keys(settings.schema.shape).filter((key) => settingInput(settings, key) === 'secret') : [];
 }
 
 function unwrap(type: unknown): unknown {

@@ -4,8 +4,8 @@
  * - HTML routes take only the encoding a browser form sends, `application/x-www-form-urlencoded`; any other body
  *   (JSON, text, multipart) is refused with 415 before it is parsed, so a handler never sees a number or an object
  *   where the form has a string.
- * - A parameter given twice (`?clientId=a&clientId=b`, a form field repeated) is refused with 400 on every route:
- *   no form of the kit has a multi-valued field, and "the last one wins" is how two readers disagree.
+ * - A parameter given twice (`?clientId=a&clientId=b`, a form field repeated) is refused with 400 on every route,
+ *   except the form fields of the module's multi-select settings ("the last one wins" is how two readers disagree).
  * - What is left is parsed with zod ({@link readQuery}, {@link readForm}): every value a string.
  * - A request line Node cannot parse (invalid bytes in the URL) gets a bodiless 400 ({@link bareClientError}).
  * @module
@@ -33,9 +33,11 @@ export async function formOnly(request: FastifyRequest, _reply: FastifyReply): P
   if (type !== FORM_TYPE) throw new InputRefusedError(415, 'Only application/x-www-form-urlencoded bodies are accepted');
 }
 
-function repeated(values: unknown): string | undefined {
+const NONE: ReadonlySet<string> = new Set();
+
+function repeated(values: unknown, lists: ReadonlySet<string> = NONE): string | undefined {
   if (values === null || typeof values !== 'object') return undefined;
-  for (const [key, value] of Object.entries(values)) if (Array.isArray(value)) return key;
+  for (const [key, value] of Object.entries(values)) if (Array.isArray(value) && !lists.has(key)) return key;
   return undefined;
 }
 
@@ -43,6 +45,15 @@ function repeated(values: unknown): string | undefined {
 export async function refuseRepeated(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
   const key = repeated(request.query) ?? (request.headers['content-type']?.includes(FORM_TYPE) ? repeated(request.body) : undefined);
   if (key !== undefined) throw new InputRefusedError(400, `The parameter "${key.slice(0, 40)}" is given more than once`);
+}
+
+/** {@link refuseRepeated} for a form whose fields named in `lists` (multi-selects) may repeat. */
+export function refuseRepeatedExcept(lists: ReadonlySet<string>): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
+  if (lists.size === 0) return refuseRepeated;
+  return async (request) => {
+    const key = repeated(request.query) ?? (request.headers['content-type']?.includes(FORM_TYPE) ? repeated(request.body, lists) : undefined);
+    if (key !== undefined) throw new InputRefusedError(400, `The parameter "${key.slice(0, 40)}" is given more than once`);
+  };
 }
 
 /** Every value a string (the edge refused repeats, the form parser gives nothing else). */
@@ -55,9 +66,18 @@ export function readQuery(request: FastifyRequest): Readonly<Record<string, stri
   return parsed.data;
 }
 
+const StringsOrLists = z.record(z.string(), z.union([z.string(), z.array(z.string())]));
+
 /** The form body as strings (`{}` when there is none). Throws {@link InputRefusedError} (400) otherwise. */
 export function readForm(request: FastifyRequest): Readonly<Record<string, string | undefined>> {
   const parsed = Strings.safeParse(request.body ?? {});
+  if (!parsed.success) throw new InputRefusedError(400, 'Malformed form');
+  return parsed.data;
+}
+
+/** {@link readForm} for a form with multi-select fields: those may be lists (the edge refused other repeats). */
+export function readFormWithLists(request: FastifyRequest): Readonly<Record<string, string | string[] | undefined>> {
+  const parsed = StringsOrLists.safeParse(request.body ?? {});
   if (!parsed.success) throw new InputRefusedError(400, 'Malformed form');
   return parsed.data;
 }

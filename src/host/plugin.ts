@@ -17,7 +17,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { connectAccount } from '../connect/connect-account.js';
 import { handleActivityCallback } from '../connect/activity.js';
 import type { ConnectKit } from '../connect/kit.js';
-import { ConfigError, ErrorCode } from '../errors.js';
+import { ConfigError, ErrorCode, isKitError } from '../errors.js';
 import { errorMessage, isLocale, type Locale, pickLocale } from '../i18n/index.js';
 import { connectPage } from './pages/connect-page.js';
 import { type PageContext, messagePage } from './pages/layout.js';
@@ -26,16 +26,19 @@ import { crmSources, helmetOptions } from './security.js';
 import { settingsRoutes } from './settings-routes.js';
 import { createSimpleConnection, type SimpleConnection } from '../connect/simple-connection.js';
 import { simpleConnectionRoutes } from './simple-connection-routes.js';
-import { settingsDefaults } from '../connect/module-definition.js';
+import { listSettingKeys, secretSettingKeys, settingsDefaults } from '../connect/module-definition.js';
 import { observeCallback, observeConnect } from '../observability/telemetry.js';
 import { callbackRoutes, moduleOwnRoutes } from '../callbacks/routes.js';
 import { crmLocale } from '../callbacks/locale.js';
 import type { Connection } from '../store/types.js';
-import { settingsFrom, text } from './form.js';
-import { formOnly, readForm, readQuery, refuseRepeated, single } from './input.js';
+import { type Form, keepSavedSecrets, settingsFrom, text } from './form.js';
+import { formOnly, readForm, readFormWithLists, readQuery, refuseRepeated, refuseRepeatedExcept, single } from './input.js';
 import { csrfCookieName, sessionCookieName, type SessionOptions } from './session.js';
 import { submitThrottle, type SubmitThrottleOptions } from './throttle.js';
 import type { SafeHtml } from '../html/html.js';
+import { holdKey, keyWasChecked, takeFormDraft } from './connect-draft.js';
+import { hasLoadedOptions, loadSettingOptions } from '../connect/setting-options.js';
+import type { ConnectFailure } from '../connect/failure.js';
 
 export interface ModuleHostOptions {
   readonly kit: ConnectKit;
@@ -137,6 +140,8 @@ async function pageRoutes(app: FastifyInstance, host: HostContext, options: Modu
   );
 
   const initialSettings = settingsDefaults(kit.module);
+  const draftCookie = { path: host.session.path, secure: host.session.secure };
+  const secretKeys = secretSettingKeys(kit.module);
   // Step 3: the form, with the account pre-filled from `?account=` (PROTOCOL §10, §18).
   app.get(paths.connect, { preValidation: refuseRepeated }, async (request, reply) => {
     const query = readQuery(request);
@@ -154,14 +159,22 @@ async function pageRoutes(app: FastifyInstance, host: HostContext, options: Modu
     );
   });
 
-  // Steps 4–6.
-  app.post(paths.connect, { onRequest: formOnly, preValidation: [refuseRepeated, app.csrfProtection], preHandler: throttled }, async (request, reply) => {
-    const form = readForm(request);
+  // Steps 4–6. A key that passed its checks is held in a draft, so a later failure never makes the person retype it.
+  const connectEdge = [refuseRepeatedExcept(listSettingKeys(kit.module)), app.csrfProtection];
+  app.post(paths.connect, { onRequest: formOnly, preValidation: connectEdge, preHandler: throttled }, async (request, reply) => {
+    const form: Form = { ...readFormWithLists(request) };
     const locale = host.locale(request);
-    const settings = settingsFrom(form);
+    const typedKey = text(form.apiKey).trim();
+    const draft = await takeFormDraft(kit.store, request, text(form.draft));
+    const accountCheck = kit.checkAccountUrl(text(form.account));
+    // The held key belongs to the held account: a changed address needs its own key.
+    const heldKey = draft && !typedKey && accountCheck.ok && accountCheck.url === draft.accountUrl ? draft.apiKey : undefined;
+    // Secret settings are never written back into the page: an empty one means "the one typed before", if held.
+    const settings = draft && heldKey ? keepSavedSecrets(settingsFrom(form), draft.secrets, secretKeys) : settingsFrom(form);
+    const apiKey = heldKey ?? typedKey;
     const result = await observeConnect(kit, 'form', () => connectAccount(kit, {
       account: text(form.account),
-      apiKey: text(form.apiKey),
+      apiKey,
       settings,
       locale,
     }));
@@ -169,9 +182,40 @@ async function pageRoutes(app: FastifyInstance, host: HostContext, options: Modu
       request.log.info({ connectionId: result.connection.id }, 'connected; sending the person back to the CRM');
       return reply.redirect(result.redirectUrl, 303);
     }
+    let failure: ConnectFailure | undefined = result.failure;
+    let draftId: string | undefined;
+    let loadedOptions: Awaited<ReturnType<typeof loadSettingOptions>> | undefined;
+    let chooseStep = false;
+    let focus: string | undefined;
+    if (keyWasChecked(failure) && accountCheck.ok) {
+      const secrets = Object.fromEntries(secretKeys.flatMap((key) => {
+        const value = settings[key];
+        return typeof value === 'string' && value.trim() !== '' ? [[key, value]] : [];
+      }));
+      draftId = await holdKey(kit.store, request, reply, draftCookie, { accountUrl: accountCheck.url, apiKey, secrets });
+      if (hasLoadedOptions(kit.module)) {
+        try {
+          const crm = kit.openCrm(accountCheck.url, apiKey);
+          loadedOptions = await loadSettingOptions(kit.module, { crm, credentials: await crm.credentials(), locale }, kit.logger);
+        } catch (error) {
+          request.log.warn({ code: isKitError(error) ? error.code : 'unknown' }, 'could not load the settings choices');
+        }
+        // First sight of the account's choices: fields the person could not fill yet are not "errors".
+        if (!draft && loadedOptions && failure.code === ErrorCode.SettingsInvalid) {
+          const waited = (key: string) => loadedOptions?.[key] !== undefined && isBlank(settings[key]);
+          const remaining = Object.fromEntries(Object.entries(failure.fieldErrors).filter(([key]) => !waited(key)));
+          if (Object.keys(remaining).length === 0) {
+            failure = undefined;
+            chooseStep = true;
+            focus = Object.keys(result.failure.fieldErrors).find(waited);
+          } else failure = { ...failure, fieldErrors: remaining };
+        }
+      }
+    }
     return reply
-      .code(422)
+      .code(failure ? 422 : 200)
       .type('text/html')
+      .header('cache-control', 'no-store')
       .send(
         connectPage(host.page(request, locale), {
           module: kit.module,
@@ -179,7 +223,11 @@ async function pageRoutes(app: FastifyInstance, host: HostContext, options: Modu
           csrfToken: reply.generateCsrf(),
           account: text(form.account),
           settings,
-          failure: result.failure,
+          ...(failure ? { failure } : {}),
+          ...(draftId ? { draft: draftId } : {}),
+          ...(loadedOptions ? { loadedOptions } : {}),
+          chooseStep,
+          ...(focus ? { focus } : {}),
         }),
       );
   });
@@ -260,4 +308,8 @@ function resolveHost(app: FastifyInstance, options: ModuleHostOptions): HostCont
       };
     },
   });
+}
+
+function isBlank(value: unknown): boolean {
+  return value === undefined || value === '' || (Array.isArray(value) && value.every((item) => item === ''));
 }

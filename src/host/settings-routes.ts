@@ -6,13 +6,17 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { changeApiKey, changeSettings, disconnect, type ManageResult } from '../connect/manage-connection.js';
-import { ErrorCode } from '../errors.js';
+import { ErrorCode, isKitError } from '../errors.js';
 import { errorMessage, type Locale, translate } from '../i18n/index.js';
 import type { Connection } from '../store/types.js';
 import { messagePage } from './pages/layout.js';
 import { type SettingsNotice, type SettingsPageInput, settingsPage } from './pages/settings-page.js';
-import { type Form, settingsFrom, text } from './form.js';
-import { formOnly, readForm, readQuery, refuseRepeated } from './input.js';
+import { type Form, keepSavedSecrets, settingsFrom, text } from './form.js';
+import { formOnly, readForm, readFormWithLists, readQuery, refuseRepeated, refuseRepeatedExcept } from './input.js';
+import { hasLoadedOptions, loadSettingOptions } from '../connect/setting-options.js';
+import { listSettingKeys, secretSettingKeys } from '../connect/module-definition.js';
+import { coerceSettingsForm } from '../connect/checks.js';
+import type { AccountUrl } from '../crm/types.js';
 import type { HostContext } from './plugin.js';
 import { findOwnById, findOwnByClientId } from '../connect/kit.js';
 import { endSession, enterSettings, readSession, sessionStillValid } from './session.js';
@@ -86,6 +90,23 @@ export async function settingsRoutes(app: FastifyInstance, host: HostContext): P
     return connection;
   };
 
+  /** The account's choices for settings with a loader, with the connection's key; none when it cannot be asked. */
+  const settingsChoices = async (connection: Connection, locale: Locale) => {
+    if (!hasLoadedOptions(kit.module) || connection.state === 'disconnected') return {};
+    try {
+      const crm = kit.openCrm(connection.accountUrl as AccountUrl, connection.apiKey);
+      return await loadSettingOptions(kit.module, { crm, credentials: await crm.credentials(), locale }, kit.logger);
+    } catch (error) {
+      kit.logger.warn({ connectionId: connection.id, code: isKitError(error) ? error.code : 'unknown' }, 'settings page: could not load choices from the account');
+      return {};
+    }
+  };
+  const secretKeys = secretSettingKeys(kit.module);
+  const settingKeys = Object.keys(kit.module.settings?.schema.shape ?? {});
+  const settingsSubmitted = (body: Form) => settingKeys.some((key) => key in body);
+  /** What the settings form sent, with an empty secret meaning "keep the saved one". */
+  const submittedSettings = (connection: Connection, body: Form) => keepSavedSecrets(settingsFrom(body), connection.settings, secretKeys);
+
   const render = async (
     request: FastifyRequest,
     reply: FastifyReply,
@@ -98,6 +119,7 @@ export async function settingsRoutes(app: FastifyInstance, host: HostContext): P
     const csrfToken = reply.generateCsrf();
     const moduleSection = await settingsSectionHtml(host, { connection, locale, csrfField: csrfField(csrfToken, locale) });
     const panels = await Promise.all(host.settingsPanels.map((panel) => panel(connection, locale)));
+    const loadedOptions = await settingsChoices(connection, locale);
     return reply
       .code(status)
       .type('text/html')
@@ -115,6 +137,7 @@ export async function settingsRoutes(app: FastifyInstance, host: HostContext): P
           failure: extra.failure,
           recentActivity: activitySparklines(kit.telemetry?.recentActivity?.(connection), locale),
           panels,
+          loadedOptions,
         }),
       );
   };
@@ -171,20 +194,27 @@ export async function settingsRoutes(app: FastifyInstance, host: HostContext): P
     notice: SettingsNotice,
     change: (connection: Connection, body: Form, locale: Locale) => Promise<ManageResult>,
   ) =>
-    app.post(path, { onRequest: formOnly, preValidation: [refuseRepeated, app.csrfProtection] }, async (request, reply) => {
+    app.post(path, { onRequest: formOnly, preValidation: [refuseRepeatedExcept(listSettingKeys(kit.module)), app.csrfProtection] }, async (request, reply) => {
       const connection = await sessionConnection(request, reply);
       if (!connection) return reply;
-      const body: Form = { ...readForm(request) };
+      const body: Form = { ...readFormWithLists(request) };
       const locale = host.locale(request, connection);
-      const result = await change(connection, body, locale);
-      if (result.ok && form === 'disconnect') endSession(reply, host.session);
-      if (result.ok) return reply.redirect(`${host.at(base)}?notice=${notice}&lang=${locale}`, 303);
-      const settingsValues = form === 'settings' ? settingsFrom(body) : undefined;
-      return render(request, reply, connection, { failure: { form, failure: result.failure }, settingsValues }, 422);
+      // A key typed in the settings form (Enter in the key field submits that form) is a key change, never dropped.
+      const asKey = form === 'settings' && text(body.apiKey).trim() !== '';
+      const result = asKey ? await changeApiKey(kit, connection, text(body.apiKey), locale) : await change(connection, body, locale);
+      const actual = asKey ? 'apiKey' : form;
+      // Settings the person changed but did not save travel with a key change: the page comes back with them.
+      const unsaved = actual === 'apiKey' && settingsSubmitted(body) ? submittedSettings(connection, body) : undefined;
+      const changedUnsaved = unsaved !== undefined && JSON.stringify(coerceSettingsForm(kit.module, unsaved)) !== JSON.stringify(coerceSettingsForm(kit.module, connection.settings));
+      if (result.ok && actual === 'disconnect') endSession(reply, host.session);
+      if (result.ok && !changedUnsaved) return reply.redirect(`${host.at(base)}?notice=${asKey ? 'keySaved' : notice}&lang=${locale}`, 303);
+      if (result.ok) return render(request, reply, result.connection, { notice: 'keySaved', settingsValues: unsaved });
+      const settingsValues = actual === 'settings' || unsaved ? submittedSettings(connection, body) : undefined;
+      return render(request, reply, connection, { failure: { form: actual, failure: result.failure }, settingsValues }, 422);
     });
 
   formRoute(actions.settings, 'settings', 'saved', (connection, body, locale) =>
-    changeSettings(kit, connection, settingsFrom(body), locale),
+    changeSettings(kit, connection, submittedSettings(connection, body), locale),
   );
   formRoute(actions.apiKey, 'apiKey', 'keySaved', (connection, body, locale) =>
     changeApiKey(kit, connection, text(body.apiKey), locale),

@@ -12,6 +12,8 @@ export type {
   ConnectionState,
   ConnectionStore,
   ConnectInput,
+  ConnectDraft,
+  NewConnectDraft,
   NewEvent,
   StagedRegistration,
   StageInput,

@@ -10,6 +10,7 @@ import { sql } from 'kysely';
 import { ConnectionNotFoundError, KitError, StoreConflictError, StoreUnavailableError } from '../errors.js';
 import type { Keyring } from './keyring.js';
 import { claimOnce } from './kysely-claims.js';
+import { saveDraft, takeDraft } from './kysely-drafts.js';
 import { HotQueries } from './kysely-hot-queries.js';
 import { type ConnectionsTable, type StoreDatabase } from './schema.js';
 import { createSealer, safeEqual, type Sealer } from './seal.js';
@@ -21,6 +22,8 @@ import type {
   ConnectionState,
   ConnectionStore,
   ConnectInput,
+  ConnectDraft,
+  NewConnectDraft,
   NewEvent,
   StagedRegistration,
 } from './types.js';
@@ -66,7 +69,8 @@ const E = 'rcmk_connection_events' as const;
 /** Keys whose values are dropped from event details, whatever the caller passes: events are never secret. */
 const SECRET_KEY = /api[-_]?key|client[-_]?id|secret|token|password|authorization/i;
 
-function redact(value: unknown, depth = 0): unknown {
+/** `value` with every entry named like a secret replaced by `[redacted]` (also used where settings are printed). */
+export function redact(value: unknown, depth = 0): unknown {
   if (depth > 8 || value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
   const out: Record<string, unknown> = {};
@@ -157,7 +161,7 @@ export class KyselyConnectionStore implements ConnectionStore {
           module_code: input.moduleCode,
           account_url: input.accountUrl,
           ...this.#sealSecrets(id, input.newClientId, input.apiKey),
-          settings: JSON.stringify(input.settings),
+          settings: this.#sealSettings(id, input.settings),
           state: 'pending',
           active: 0,
           freeze: 0,
@@ -194,7 +198,7 @@ export class KyselyConnectionStore implements ConnectionStore {
         .updateTable(T)
         .set({
           ...this.#resealRow(existing, { apiKey: input.apiKey }),
-          settings: JSON.stringify(input.settings),
+          settings: this.#sealSettings(existing.id, input.settings),
           api_version: input.apiVersion,
           scopes: JSON.stringify(input.scopes),
           updated_at: now,
@@ -215,13 +219,14 @@ export class KyselyConnectionStore implements ConnectionStore {
   async stageConnect(input: ConnectInput, stageId: string): Promise<{ connection: Connection; created: boolean }> {
     return this.#transaction(async (trx) => {
       const now = iso(this.#now());
-      const staged = {
+      // Staged settings are sealed like the live ones (a module's secret settings are among them).
+      const stagedFor = (id: string) => ({
         stage_id: stageId,
         staged_at: now,
-        staged_settings: JSON.stringify(input.settings),
+        staged_settings: this.#sealSettings(id, input.settings, 'stagedSettings'),
         staged_api_version: input.apiVersion,
         staged_scopes: JSON.stringify(input.scopes),
-      };
+      });
       let existing = await this.#selectByAccount(trx, input.accountUrl, input.moduleCode);
       if (!existing) {
         const id = randomUUID();
@@ -231,8 +236,8 @@ export class KyselyConnectionStore implements ConnectionStore {
           account_url: input.accountUrl,
           ...this.#sealSecrets(id, input.newClientId, input.apiKey),
           staged_api_key_sealed: this.sealer.seal(input.apiKey, id, 'stagedApiKey'),
-          ...staged,
-          settings: JSON.stringify(input.settings),
+          ...stagedFor(id),
+          settings: this.#sealSettings(id, input.settings),
           state: 'pending',
           active: 0,
           freeze: 0,
@@ -258,7 +263,7 @@ export class KyselyConnectionStore implements ConnectionStore {
       }
       const updated = await trx
         .updateTable(T)
-        .set({ ...this.#resealRow(existing, { stagedApiKey: input.apiKey }), ...staged, updated_at: now, version: existing.version + 1 })
+        .set({ ...this.#resealRow(existing, { stagedApiKey: input.apiKey }), ...stagedFor(existing.id), updated_at: now, version: existing.version + 1 })
         .where('id', '=', existing.id)
         .where('version', '=', existing.version)
         .returningAll()
@@ -287,7 +292,7 @@ export class KyselyConnectionStore implements ConnectionStore {
     const now = iso(this.#now());
     const set: Partial<Row> = { updated_at: now, version: expectedVersion + 1 };
     if (patch.accountUrl !== undefined) set.account_url = patch.accountUrl;
-    if (patch.settings !== undefined) set.settings = JSON.stringify(patch.settings);
+    if (patch.settings !== undefined) set.settings = this.#sealSettings(id, patch.settings);
     if (patch.state !== undefined) set.state = patch.state;
     if (patch.active !== undefined) set.active = patch.active ? 1 : 0;
     if (patch.freeze !== undefined) set.freeze = patch.freeze ? 1 : 0;
@@ -301,7 +306,7 @@ export class KyselyConnectionStore implements ConnectionStore {
       Object.assign(set, {
         stage_id: patch.stage.id,
         staged_at: now,
-        staged_settings: JSON.stringify(patch.stage.settings),
+        staged_settings: this.#sealSettings(id, patch.stage.settings, 'stagedSettings'),
         staged_api_version: patch.stage.apiVersion,
         staged_scopes: JSON.stringify(patch.stage.scopes),
         staged_api_key_sealed: null,
@@ -393,6 +398,14 @@ export class KyselyConnectionStore implements ConnectionStore {
     return this.#run(() => claimOnce(this.db, claim, this.#now(), expiresAt));
   }
 
+  async saveDraft(draft: NewConnectDraft): Promise<string> {
+    return this.#run(() => saveDraft(this.db, this.sealer, draft, this.#now()));
+  }
+
+  async takeDraft(id: string, bindingHash: string): Promise<ConnectDraft | undefined> {
+    return this.#run(() => takeDraft(this.db, this.sealer, id, bindingHash, this.#now()));
+  }
+
   async ping(): Promise<void> {
     try {
       await sql`select 1`.execute(this.db);
@@ -434,6 +447,14 @@ export class KyselyConnectionStore implements ConnectionStore {
     };
   }
 
+  /**
+   * Settings are sealed too: a module's own secrets (a carrier's token) live there, and the store cannot tell
+   * which values are secret. Rows written before this still hold plain JSON and are read as such.
+   */
+  #sealSettings(id: string, settings: Readonly<Record<string, unknown>>, field: 'settings' | 'stagedSettings' = 'settings'): string {
+    return this.sealer.seal(JSON.stringify(settings), id, field);
+  }
+
   #selectByAccount(db: Db, accountUrl: string, moduleCode: string): Promise<Row | undefined> {
     return db
       .selectFrom(T)
@@ -465,6 +486,7 @@ export class KyselyConnectionStore implements ConnectionStore {
     const sealer = this.sealer;
     let clientId = known.clientId;
     let apiKey = known.apiKey;
+    let settings: Readonly<Record<string, unknown>> | undefined;
     const connection: Connection = {
       id: row.id,
       moduleCode: row.module_code,
@@ -475,7 +497,9 @@ export class KyselyConnectionStore implements ConnectionStore {
       get apiKey(): string {
         return (apiKey ??= sealer.open(row.api_key_sealed, row.id, 'apiKey'));
       },
-      settings: Object.freeze(JSON.parse(row.settings) as Record<string, unknown>),
+      get settings(): Readonly<Record<string, unknown>> {
+        return (settings ??= Object.freeze(openSettings(sealer, row.id, row.settings)));
+      },
       state: row.state as ConnectionState,
       active: Number(row.active) === 1,
       freeze: Number(row.freeze) === 1,
@@ -502,7 +526,11 @@ export class KyselyConnectionStore implements ConnectionStore {
       get apiKey(): string {
         return (apiKey ??= sealed === null ? liveKey() : sealer.open(sealed, row.id, 'stagedApiKey'));
       },
-      settings: Object.freeze(JSON.parse(row.staged_settings ?? row.settings) as Record<string, unknown>),
+      settings: Object.freeze(
+        row.staged_settings === null
+          ? openSettings(sealer, row.id, row.settings)
+          : openSettings(sealer, row.id, row.staged_settings, 'stagedSettings'),
+      ),
       apiVersion: row.staged_settings === null ? row.api_version : row.staged_api_version,
       scopes: Object.freeze(JSON.parse(row.staged_scopes ?? row.scopes) as string[]),
     });
@@ -519,4 +547,15 @@ export class KyselyConnectionStore implements ConnectionStore {
   #transaction<R>(work: (trx: Transaction<StoreDatabase>) => Promise<R>): Promise<R> {
     return this.#run(() => this.db.transaction().execute(work));
   }
+}
+
+/** The settings of a row: sealed (`v1.…`), or plain JSON as rows written before settings were sealed hold them. */
+export function openSettings(
+  sealer: Sealer,
+  rowId: string,
+  stored: string,
+  field: 'settings' | 'stagedSettings' = 'settings',
+): Record<string, unknown> {
+  const text = sealer.keyIdOf(stored) === undefined ? stored : sealer.open(stored, rowId, field);
+  return JSON.parse(text) as Record<string, unknown>;
 }

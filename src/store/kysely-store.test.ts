@@ -146,6 +146,7 @@ for (const harness of [sqliteHarness, postgresHarness]) {
       for (const input of inputs) {
         const found = await storeB.findByClientId(input.newClientId);
         assert.equal(found?.apiKey, input.apiKey, 'readable after A is retired');
+        assert.deepEqual(found?.settings, input.settings, 'settings (sealed too) readable after A is retired');
         assert.equal(found?.version, versions.get(found?.id ?? ''), 'rotation does not bump the version');
       }
       assert.equal((await storeB.findByClientId(inputs[2]?.newClientId ?? ''))?.staged?.apiKey, stagedInput.apiKey, 'the staged key too');

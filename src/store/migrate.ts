@@ -11,6 +11,7 @@ import * as m003 from './migrations/003_crm_settings.js';
 import * as m004 from './migrations/004_staging.js';
 import * as m010 from './migrations/010_jobs.js';
 import * as m011 from './migrations/011_fleet.js';
+import * as m020 from './migrations/020_connect_drafts.js';
 import { MIGRATION_LOCK_TABLE, MIGRATION_TABLE } from './schema.js';
 
 /** Every migration of the store, by name, in order. */
@@ -22,6 +23,7 @@ export const storeMigrations: MigrationProvider = {
     '004_staging': m004,
     '010_jobs': m010,
     '011_fleet': m011,
+    '020_connect_drafts': m020,
   }),
 };
 

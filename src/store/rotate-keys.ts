@@ -6,7 +6,7 @@
 import type { Kysely } from 'kysely';
 import { SealBrokenError } from '../errors.js';
 import type { Keyring } from './keyring.js';
-import { classifyStoreError, KyselyConnectionStore } from './kysely-connection-store.js';
+import { classifyStoreError, KyselyConnectionStore, openSettings } from './kysely-connection-store.js';
 import type { StoreDatabase } from './schema.js';
 import { createSealer } from './seal.js';
 
@@ -69,8 +69,9 @@ export async function rotateKeys(
     for (;;) {
       const rows = await db
         .selectFrom('rcmk_connections')
-        .select(['id', 'key_id', 'client_id_sealed', 'api_key_sealed', 'client_id_hash', 'staged_api_key_sealed'])
-        .where('key_id', '<>', newKeyId)
+        .select(['id', 'key_id', 'client_id_sealed', 'api_key_sealed', 'client_id_hash', 'staged_api_key_sealed', 'settings', 'staged_settings'])
+        // Settings written by a process still on the old keyring may carry the old key under a current key_id.
+        .where((eb) => eb.or([eb('key_id', '<>', newKeyId), eb('settings', 'not like', `v1.${newKeyId}.%`)]))
         .where('id', '>', lastId)
         .orderBy('id')
         .limit(batchSize)
@@ -82,10 +83,14 @@ export async function rotateKeys(
         let clientId: string;
         let apiKey: string;
         let stagedApiKey: string | null;
+        let settings: Record<string, unknown>;
+        let stagedSettings: Record<string, unknown> | null;
         try {
           clientId = sealer.open(row.client_id_sealed, row.id, 'clientId');
           apiKey = sealer.open(row.api_key_sealed, row.id, 'apiKey');
           stagedApiKey = row.staged_api_key_sealed === null ? null : sealer.open(row.staged_api_key_sealed, row.id, 'stagedApiKey');
+          settings = openSettings(sealer, row.id, row.settings);
+          stagedSettings = row.staged_settings === null ? null : openSettings(sealer, row.id, row.staged_settings, 'stagedSettings');
         } catch (error) {
           if (!(error instanceof SealBrokenError)) throw error;
           failed.push(row.id);
@@ -98,6 +103,8 @@ export async function rotateKeys(
             client_id_sealed: sealer.seal(clientId, row.id, 'clientId'),
             api_key_sealed: sealer.seal(apiKey, row.id, 'apiKey'),
             staged_api_key_sealed: stagedApiKey === null ? null : sealer.seal(stagedApiKey, row.id, 'stagedApiKey'),
+            settings: sealer.seal(JSON.stringify(settings), row.id, 'settings'),
+            staged_settings: stagedSettings === null ? null : sealer.seal(JSON.stringify(stagedSettings), row.id, 'stagedSettings'),
             key_id: newKeyId,
           })
           // The version is left alone: rotation changes no data, so it must not make a user's edit conflict.
@@ -109,6 +116,8 @@ export async function rotateKeys(
           .where((eb) =>
             row.staged_api_key_sealed === null ? eb('staged_api_key_sealed', 'is', null) : eb('staged_api_key_sealed', '=', row.staged_api_key_sealed),
           )
+          .where('settings', '=', row.settings)
+          .where((eb) => (row.staged_settings === null ? eb('staged_settings', 'is', null) : eb('staged_settings', '=', row.staged_settings)))
           .executeTakeFirst();
         if (Number(result.numUpdatedRows) === 1) resealed += 1;
         else skipped += 1;

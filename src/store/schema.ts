@@ -64,8 +64,22 @@ export interface ClaimsTable {
   expires_at: string | null;
 }
 
+/** Connect drafts (migration 020): a checked API key, sealed, held for one browser session for a few minutes. */
+export interface ConnectDraftsTable {
+  id: string;
+  /** A keyed hash of the browser session the draft belongs to; never the cookie itself. */
+  binding_hash: string;
+  account_url: string;
+  api_key_sealed: string;
+  /** Sealed JSON of secret settings typed with the key, or NULL. */
+  secrets_sealed: string | null;
+  created_at: string;
+  expires_at: string;
+}
+
 export interface StoreDatabase {
   rcmk_connections: ConnectionsTable;
   rcmk_connection_events: ConnectionEventsTable;
   rcmk_claims: ClaimsTable;
+  rcmk_connect_drafts: ConnectDraftsTable;
 }

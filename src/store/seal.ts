@@ -17,7 +17,7 @@ import { SealBrokenError } from '../errors.js';
 import type { Keyring } from './keyring.js';
 
 /** The sealed columns. The name is bound into the ciphertext. */
-export type SealedField = 'apiKey' | 'clientId' | 'stagedApiKey';
+export type SealedField = 'apiKey' | 'clientId' | 'stagedApiKey' | 'settings' | 'stagedSettings';
 
 const FORMAT = 'v1';
 const NONCE_BYTES = 12;
@@ -67,7 +67,13 @@ function aad(keyId: string, rowId: string, field: SealedField): Buffer {
 export function createSealer(keyring: Keyring, options: SealerOptions = {}): Sealer {
   const cacheSize = Math.max(0, Math.floor(options.openCacheSize ?? 0));
   // Per field: row id → [sealed text, plaintext]. Keyed by the short row id, so a lookup builds no string.
-  const opened: Record<SealedField, Map<string, readonly [string, string]>> = { apiKey: new Map(), clientId: new Map(), stagedApiKey: new Map() };
+  const opened: Record<SealedField, Map<string, readonly [string, string]>> = {
+    apiKey: new Map(),
+    clientId: new Map(),
+    stagedApiKey: new Map(),
+    settings: new Map(),
+    stagedSettings: new Map(),
+  };
   // clientId → its lookup hashes: the same clientId arrives with every callback of its account.
   const hashes = new Map<string, string[]>();
   // Admission: while most lookups hit, every miss is cached; when access is spread over far more connections than

@@ -179,7 +179,35 @@ export interface ConnectionStore {
    * protection and single-use login tickets) and refuses to start without it.
    */
   claimOnce?(claim: string, expiresAt?: Date): Promise<boolean>;
+  /**
+   * Holds a checked API key for a connect form in progress (sealed like a connection's key) until `expiresAt`,
+   * bound to `bindingHash` (a keyed hash of the browser session). Returns the draft's id, unguessable. Optional:
+   * without it the connect form asks for the key again after a failed submit.
+   */
+  saveDraft?(draft: NewConnectDraft): Promise<string>;
+  /**
+   * Returns the draft and deletes it, atomically: once only, across processes. `undefined` when unknown, already
+   * taken, expired, or bound to another session (such a draft is deleted too).
+   */
+  takeDraft?(id: string, bindingHash: string): Promise<ConnectDraft | undefined>;
   /** Throws when the database does not answer (used by `/health`). */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** What `saveDraft` takes. */
+export interface NewConnectDraft {
+  readonly accountUrl: string;
+  readonly apiKey: string;
+  /** Secret settings typed with the key (sealed too), so the person does not type them again either. */
+  readonly secrets?: Readonly<Record<string, string>>;
+  readonly bindingHash: string;
+  readonly expiresAt: Date;
+}
+
+/** What a taken draft gives back. */
+export interface ConnectDraft {
+  readonly accountUrl: string;
+  readonly apiKey: string;
+  readonly secrets: Readonly<Record<string, string>>;
 }

@@ -482,17 +482,47 @@ export function describeConnectionStore(
       assert.equal(await store.claimOnce(live, new Date(Date.now() + 60_000)), false);
     }));
 
-    it('stores no API key and no clientId in plaintext', { skip: !caps.rawDump && 'no rawDump capability given' }, withStore(async (store) => {
-      const inputs = Array.from({ length: 5 }, () => sampleConnectInput());
+    it('drafts: saved once, taken once (concurrently too), only by their session, never after expiry', withStore(async (store, t) => {
+      if (!store.saveDraft || !store.takeDraft) return t.skip('the store keeps no connect drafts (optional)');
+      const later = new Date(Date.now() + 15 * 60_000);
+      const input = sampleConnectInput();
+      const id = await store.saveDraft({ accountUrl: input.accountUrl, apiKey: input.apiKey, bindingHash: 'session-a', expiresAt: later });
+      assert.match(id, /^[\w-]{20,}$/, 'an unguessable id');
+      assert.ok(!id.includes(input.apiKey));
+      const takes = await Promise.all(Array.from({ length: 5 }, () => store.takeDraft?.(id, 'session-a')));
+      assert.deepEqual(takes.filter(Boolean), [{ accountUrl: input.accountUrl, apiKey: input.apiKey, secrets: {} }], 'exactly one take gets it');
+      const withSecrets = await store.saveDraft({ accountUrl: input.accountUrl, apiKey: input.apiKey, secrets: { token: 'Ω-secret' }, bindingHash: 'session-a', expiresAt: later });
+      assert.deepEqual((await store.takeDraft(withSecrets, 'session-a'))?.secrets, { token: 'Ω-secret' }, 'secret settings ride along');
+      assert.equal(await store.takeDraft(id, 'session-a'), undefined, 'single use');
+      const other = await store.saveDraft({ accountUrl: input.accountUrl, apiKey: input.apiKey, bindingHash: 'session-a', expiresAt: later });
+      assert.equal(await store.takeDraft(other, 'session-b'), undefined, 'another session gets nothing');
+      assert.equal(await store.takeDraft(other, 'session-a'), undefined, 'and the draft is burnt');
+      const expired = await store.saveDraft({ accountUrl: input.accountUrl, apiKey: input.apiKey, bindingHash: 'session-a', expiresAt: new Date(Date.now() - 1000) });
+      assert.equal(await store.takeDraft(expired, 'session-a'), undefined, 'an expired draft is refused');
+      assert.equal(await store.takeDraft('no-such-draft', 'session-a'), undefined);
+    }));
+
+    it('stores no API key, no clientId and no setting (a module’s own secret) in plaintext', { skip: !caps.rawDump && 'no rawDump capability given' }, withStore(async (store) => {
+      const token = () => `SETTINGSECRET${randomUUID().replace(/-/g, '')}`;
+      const inputs = Array.from({ length: 5 }, () => sampleConnectInput({ settings: { carrierToken: token() } }));
       for (const input of inputs) await store.saveConnect(input);
       const changed = await store.findByClientId(inputs[0]?.newClientId ?? '');
       const newKey = sampleConnectInput().apiKey;
-      if (changed) await store.update(changed.id, changed.version, { apiKey: newKey }, [{ type: 'key_changed' }]);
+      const newToken = token();
+      assert.ok(changed);
+      const keyed = await store.update(changed.id, changed.version, { apiKey: newKey }, [{ type: 'key_changed' }]);
+      await store.update(keyed.id, keyed.version, { settings: { carrierToken: newToken } });
+      assert.deepEqual((await store.findById(changed.id))?.settings, { carrierToken: newToken });
+      // A staged re-connect carries its own key and settings: both sealed like the live ones.
       const stagedInput = sampleConnectInput({ accountUrl: inputs[1]?.accountUrl ?? '' });
       await store.stageConnect(stagedInput, 'dump-stage');
+      const draftKey = sampleConnectInput().apiKey;
+      const draftSecret = token();
+      await store.saveDraft?.({ accountUrl: inputs[0]?.accountUrl ?? '', apiKey: draftKey, secrets: { carrierToken: draftSecret }, bindingHash: 'session', expiresAt: new Date(Date.now() + 60_000) });
       const dump = await (caps.rawDump as NonNullable<typeof caps.rawDump>)(store);
       const haystack = Buffer.from(typeof dump === 'string' ? Buffer.from(dump, 'utf8') : dump);
-      for (const secret of [...inputs.flatMap((i) => [i.apiKey, i.newClientId]), newKey, stagedInput.apiKey]) {
+      const settingSecrets = [...inputs, stagedInput].map((i) => String(i.settings.carrierToken));
+      for (const secret of [...inputs.flatMap((i) => [i.apiKey, i.newClientId]), ...settingSecrets, newKey, newToken, stagedInput.apiKey, draftKey, draftSecret]) {
         for (const form of [secret, Buffer.from(secret, 'utf8').toString('base64'), Buffer.from(secret, 'utf8').toString('hex')]) {
           assert.equal(haystack.indexOf(form), -1, 'a secret appears in the raw storage');
           assert.equal(haystack.indexOf(Buffer.from(form, 'utf16le')), -1, 'a secret appears in the raw storage (UTF-16)');

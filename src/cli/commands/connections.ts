@@ -5,6 +5,7 @@
  */
 import { Command } from 'commander';
 import type { Connection } from '../../store/types.js';
+import { redact } from '../../store/kysely-connection-store.js';
 import { CliUsageError, type CliCommand, type CliIo } from '../cli-command.js';
 import { openStoreFromFlags, type StoreFlags } from '../store-from-env.js';
 
@@ -18,7 +19,8 @@ function describe(connection: Connection, io: CliIo): void {
   io.out(`state:       ${connection.state} (active=${connection.active}, freeze=${connection.freeze})`);
   io.out(`API version: ${connection.apiVersion ?? '—'}`);
   io.out(`scopes:      ${connection.scopes.join(', ') || '—'}`);
-  io.out(`settings:    ${JSON.stringify(connection.settings)}`);
+  // The store does not know which settings a module declared secret; those named like one are not printed.
+  io.out(`settings:    ${JSON.stringify(redact(connection.settings))}`);
   io.out(`created:     ${connection.createdAt.toISOString()}`);
   io.out(`updated:     ${connection.updatedAt.toISOString()} (version ${connection.version})`);
 }

@@ -20,6 +20,7 @@ export function layout(page: PageContext, title: string, body: SafeHtml): string
 <meta name="referrer" content="no-referrer">
 <title>${title}</title>
 <link rel="stylesheet" href="${page.cssHref}">
+<link rel="icon" href="data:,">
 </head>
 <body>
 <main>
