@@ -206,7 +206,12 @@ export async function settingsRoutes(app: FastifyInstance, host: HostContext): P
       // Settings the person changed but did not save travel with a key change: the page comes back with them.
       const unsaved = actual === 'apiKey' && settingsSubmitted(body) ? submittedSettings(connection, body) : undefined;
       const changedUnsaved = unsaved !== undefined && JSON.stringify(coerceSettingsForm(kit.module, unsaved)) !== JSON.stringify(coerceSettingsForm(kit.module, connection.settings));
-      if (result.ok && actual === 'disconnect') endSession(reply, host.session);
+      if (result.ok && actual === 'disconnect') {
+        // The disconnect ends every session of the connection, this one too: the page is answered here, once,
+        // offering to connect again (nothing on it acts on the connection any more).
+        endSession(reply, host.session);
+        return render(request, reply, result.connection, { notice: 'disconnected' });
+      }
       if (result.ok && !changedUnsaved) return reply.redirect(`${host.at(base)}?notice=${asKey ? 'keySaved' : notice}&lang=${locale}`, 303);
       if (result.ok) return render(request, reply, result.connection, { notice: 'keySaved', settingsValues: unsaved });
       const settingsValues = actual === 'settings' || unsaved ? submittedSettings(connection, body) : undefined;

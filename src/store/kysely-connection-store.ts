@@ -520,17 +520,21 @@ export class KyselyConnectionStore implements ConnectionStore {
     const sealer = this.sealer;
     const sealed = row.staged_api_key_sealed;
     let apiKey = known.stagedApiKey;
+    let settings: Readonly<Record<string, unknown>> | undefined;
+    // Opened on first read, like the live secrets: finding a connection decrypts nothing.
     return Object.freeze({
       id: row.stage_id as string,
       at: new Date(row.staged_at ?? row.updated_at),
       get apiKey(): string {
         return (apiKey ??= sealed === null ? liveKey() : sealer.open(sealed, row.id, 'stagedApiKey'));
       },
-      settings: Object.freeze(
-        row.staged_settings === null
-          ? openSettings(sealer, row.id, row.settings)
-          : openSettings(sealer, row.id, row.staged_settings, 'stagedSettings'),
-      ),
+      get settings(): Readonly<Record<string, unknown>> {
+        return (settings ??= Object.freeze(
+          row.staged_settings === null
+            ? openSettings(sealer, row.id, row.settings)
+            : openSettings(sealer, row.id, row.staged_settings, 'stagedSettings'),
+        ));
+      },
       apiVersion: row.staged_settings === null ? row.api_version : row.staged_api_version,
       scopes: Object.freeze(JSON.parse(row.staged_scopes ?? row.scopes) as string[]),
     });
