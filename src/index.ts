@@ -181,3 +181,28 @@ export type {
   OrderHistoryEntry,
   OrderWrite,
 } from './protocol/index.js';
+
+// Delivery and payment modules (docs/guide/delivery.md, docs/guide/payment.md)
+export type { DeliveryCallbacks, KnownCallback } from './callbacks/delivery.js';
+export type { PaymentCallbacks } from './callbacks/payment.js';
+export type { ModuleIntegrations } from './callbacks/integration-config.js';
+export type {
+  CreatePaymentRequest,
+  CreatePaymentResult,
+  DeliveryAddress,
+  DeliveryCalculateRequest,
+  DeliveryConfiguration,
+  DeliveryGetResult,
+  DeliveryPackage,
+  DeliverySaveRequest,
+  DeliverySaveResult,
+  DeliveryStatus,
+  InvoiceStatus,
+  PaymentConfiguration,
+  PaymentRefundResult,
+  StatusInfo,
+  StatusUpdate,
+  Tariff,
+  Terminal,
+  UpdateInvoice,
+} from './protocol/index.js';
