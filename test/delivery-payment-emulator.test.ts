@@ -205,4 +205,49 @@ describe('the emulator as the CRM of delivery and payment modules', () => {
     );
     assert.equal((await post(`/invoices/${invoice.invoiceUuid}/refund`, { amount: 5 })).json.ok, true);
   });
+
+  it('the order page: pick the carrier, see tariffs, save, see the track number and status; refusals shown; invoices', async () => {
+    const { callEmulator } = await import('../src/emulator/http-client.js');
+    const host = `demo.localhost:${h.emulator.port}`;
+    const order = h.emulator.createOrder('demo', { items: [{ productName: 'Chair', initialPrice: 25 }] });
+    const page = (path: string, form?: Record<string, string>) => callEmulator(h.emulator.port, host, path, form ? { form } : {});
+    const at = `/admin/orders/${order.id}`;
+    const first = await page(at);
+    assert.equal(first.status, 200);
+    assert.match(first.text, /<option value="acme-sync"/);
+    const list = await page('/admin/orders');
+    assert.match(list.text, new RegExp(`href="/admin/orders/${order.id}"`));
+
+    const tariffs = await page(`${at}/delivery/calculate`, { code: 'acme-sync' });
+    assert.match(tariffs.text, /data-tariff="std">Courier<\/span> — <span data-tariff-cost>5\.00/);
+    const saved = await page(`${at}/delivery/save`, { tariff: 'std' });
+    assert.match(saved.text, /<dd id="track-number">T\d+<\/dd>/);
+    assert.match(saved.text, /<dd id="delivery-status" data-code="created">Created<\/dd>/);
+    await crm.delivery.tracking(connection.moduleCode, [{ deliveryId: `D-${order.id}`, history: [{ code: 'delivered', updatedAt: '2026-05-07T09:00:00Z' }] }]);
+    const tracked = await page(at);
+    assert.match(tracked.text, /data-code="delivered">Delivered<\/dd>/);
+    assert.match(tracked.text, /id="delivery-history"/);
+    const printed = await page(`${at}/delivery/print`, { plate: 'label' });
+    assert.equal(printed.status, 200);
+    assert.equal(printed.text, `%PDF D-${order.id}`);
+
+    mode.calculate = 'refuse';
+    const refused = await page(`${at}/delivery/calculate`, { code: 'acme-sync' });
+    assert.match(refused.text, /id="delivery-refusal">Parcel too heavy</);
+    mode.calculate = 'ok';
+    const noSuchOrder = await page('/admin/orders/999999/delivery/save', {});
+    assert.equal(noSuchOrder.status, 404);
+
+    const invoiced = await page(`${at}/invoices`, { code: 'acme-sync', amount: '25' });
+    assert.match(invoiced.text, /data-invoice-status="pending"/);
+    assert.match(invoiced.text, /<a href="https:\/\/gateway\.example\/pay\/[0-9a-f-]+" data-invoice-link/);
+    const [invoice] = h.emulator.invoices('demo', order.id);
+    assert.ok(invoice);
+    await crm.payments.updateInvoice({ invoiceUuid: invoice.invoiceUuid, status: 'succeeded' });
+    assert.match((await page(at)).text, /data-invoice-status="succeeded"/);
+    const cancel = await page(`/admin/invoices/${invoice.invoiceUuid}/cancel`, {});
+    assert.match(cancel.text, /data-invoice-refusal>Already captured</);
+    const refund = await page(`/admin/invoices/${invoice.invoiceUuid}/refund`, { amount: '5' });
+    assert.match(refund.text, /data-refund="R-1">5\.00 succeeded/);
+  });
 });

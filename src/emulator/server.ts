@@ -22,6 +22,7 @@ import { createSimpleConnector, type SimpleConnector } from './simple-connect.js
 import { createResourceControl, resourceControlRoutes } from './resource-control.js';
 import { createIntegrationControl } from './integration-control.js';
 import { integrationControlRoutes, integrationRoutes } from './integration-routes.js';
+import { orderIntegrationRoutes } from './order-integrations-page.js';
 import { resourceAdminRoutes } from './resource-admin.js';
 import { acceptMultipartFields, resourceRoutes } from './resource-routes.js';
 import { EmulatorState, type Account } from './state.js';
@@ -132,6 +133,7 @@ export function buildEmulatorApp(options: ResolvedEmulatorOptions, accountUrl: (
     adminRoutes(scope, ctx);
     requestLogRoutes(scope, ctx);
     resourceAdminRoutes(scope, ctx);
+    orderIntegrationRoutes(scope, ctx);
   });
   app.register(async (scope) => {
     controlRoutes(scope, ctx);
