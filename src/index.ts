@@ -186,6 +186,7 @@ export type {
 export type { DeliveryCallbacks, KnownCallback } from './callbacks/delivery.js';
 export type { PaymentCallbacks } from './callbacks/payment.js';
 export type { ModuleIntegrations } from './callbacks/integration-config.js';
+export { deliveryStatusMapping, type StatusMapping } from './callbacks/status-mapping.js';
 export type {
   CreatePaymentRequest,
   CreatePaymentResult,

@@ -21,6 +21,7 @@ import { parseControl } from './control-schemas.js';
 import type { IntegrationControl } from './integration-control.js';
 import { integrationDataOf, invoiceByPaymentId, orderById, syncOrderDelivery, syncOrderPayment, type StoredInvoice } from './integration-data.js';
 import { resourceCalls, right } from './resource-calls.js';
+import { dataOf, editOrder } from './crm-data.js';
 
 const RIGHTS = {
   deliveryWrite: right('delivery_write', '/api/delivery/generic/{code}/tracking'),
@@ -77,7 +78,14 @@ export function integrationRoutes(app: FastifyInstance, ctx: EmulatorContext): v
       const newest = delivery.history.at(-1);
       if (newest !== undefined) delivery.status = newest.code;
       const order = orderById(call.account, orderId);
-      if (order) syncOrderDelivery(call.account, order, delivery, { source: 'api', apiKey: call.key.key });
+      if (order === undefined) return;
+      const change = { source: 'api', apiKey: call.key.key } as const;
+      syncOrderDelivery(call.account, order, delivery, change);
+      // The module's status mapping (`settings.statuses`): the carrier's status moves the order to the account's.
+      const mapping = ((module.registration.integrations as { delivery?: { settings?: { statuses?: { code: string; trackingStatusCode: string }[] } } }).delivery?.settings?.statuses ?? [])
+        .find((m) => m.trackingStatusCode === delivery.status);
+      if (mapping !== undefined && dataOf(call.account).statuses.has(mapping.code) && order.status !== mapping.code)
+        editOrder(call.account, order, { status: mapping.code }, change);
     });
     return reply.send({ success: true });
   });
