@@ -192,6 +192,25 @@ describe('delivery and payment callbacks', () => {
     assert.deepEqual(json(status).result, { paymentId: 'P-u-1', status: 'succeeded', amount: 10 });
   });
 
+  it('malformed input to every other action is a 400 in the envelope, naming the field', async () => {
+    const cases: [group: 'delivery' | 'payment', action: string, fields: Record<string, unknown>, method: 'GET' | 'POST', where: RegExp][] = [
+      ['delivery', 'delete', { delete: {} }, 'POST', /delete\.deliveryId/],
+      ['delivery', 'shipmentDelete', { shipmentDelete: { shipmentId: 7 } }, 'POST', /shipmentDelete\.shipmentId/],
+      ['delivery', 'print', { print: { deliveryIds: ['A'] } }, 'POST', /print\.type/],
+      ['payment', 'approve', { approve: '[]' }, 'POST', /approve/],
+      ['payment', 'refund', { refund: { paymentId: 'P', amount: -1 } }, 'POST', /refund\.amount/],
+      ['payment', 'status', {}, 'GET', /input\.paymentId/],
+    ];
+    for (const [group, action, fields, method, where] of cases) {
+      const outcome = await send(group, action, fields, method);
+      assert.equal(outcome.status, 400, `${group}.${action}: ${outcome.body ?? ''}`);
+      assert.equal(json(outcome).success, false);
+      assert.match(json(outcome).errorMsg ?? '', where, `${group}.${action}`);
+    }
+    const noField = await send('payment', 'refund', {});
+    assert.deepEqual([noField.status, /refund/.test(json(noField).errorMsg ?? '')], [400, true]);
+  });
+
   it('an unknown clientId is refused before any handler runs', async () => {
     const { request } = await import('undici');
     const response = await request(`${h.module.url}/callback/delivery/calculate`, {

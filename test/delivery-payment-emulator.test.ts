@@ -250,4 +250,66 @@ describe('the emulator as the CRM of delivery and payment modules', () => {
     const refund = await page(`/admin/invoices/${invoice.invoiceUuid}/refund`, { amount: '5' });
     assert.match(refund.text, /data-refund="R-1">5\.00 succeeded/);
   });
+
+  it('every action: a module answer of the wrong shape is refused, naming the field; a refusal shows its errorMsg', async () => {
+    const { createServer } = await import('node:http');
+    const { callEmulator } = await import('../src/emulator/http-client.js');
+    const answers = new Map<string, { status?: number; type?: string; body: string }>();
+    const server = createServer((req, res) => {
+      const answer = answers.get((req.url ?? '').split('?')[0] ?? '') ?? { status: 404, body: '{"success":false,"errorMsg":"no route"}' };
+      res.writeHead(answer.status ?? 200, { 'content-type': answer.type ?? 'application/json' }).end(answer.body);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const ok = (result?: unknown) => ({ body: JSON.stringify(result === undefined ? { success: true } : { success: true, result }) });
+    try {
+      const port = (server.address() as { port: number }).port;
+      const actions = (names: string[]) => Object.fromEntries(names.map((n) => [n, `/${n}`]));
+      const edit = await callEmulator(h.emulator.port, `demo.localhost:${h.emulator.port}`, '/api/v5/integration-modules/bare-shop/edit', {
+        apiKey: h.apiKey,
+        form: {
+          integrationModule: JSON.stringify({
+            code: 'bare-shop', name: 'Bare shop', clientId: 'bare-shop-client-0123456789', baseUrl: `http://127.0.0.1:${port}`,
+            integrations: { delivery: { actions: actions(['calculate', 'save', 'get', 'delete', 'print', 'shipmentSave']) }, payment: { actions: actions(['create', 'approve', 'refund']) } },
+          }),
+        },
+      });
+      assert.ok(edit.status < 300, edit.text);
+      const order = h.emulator.createOrder('demo', { items: [{ productName: 'Box', initialPrice: 5 }] });
+      const refusal = (outcome: { ok: boolean; refusal?: string }) => (outcome.ok ? '(accepted)' : (outcome.refusal ?? ''));
+
+      answers.set('/calculate', ok([{ code: 'std', name: 'Standard', cost: 1 }]));
+      assert.equal((await h.emulator.deliveryCalculate('demo', order.id, 'bare-shop')).ok, true);
+      answers.set('/save', ok({ trackNumber: 'X' }));
+      assert.match(refusal(await h.emulator.deliverySave('demo', order.id, {})), /result\.deliveryId/);
+      answers.set('/save', ok({ deliveryId: 'B-1', cost: -2 }));
+      assert.match(refusal(await h.emulator.deliverySave('demo', order.id, {})), /result\.cost/);
+      answers.set('/save', ok({ deliveryId: 'B-1' }));
+      assert.equal((await h.emulator.deliverySave('demo', order.id, {})).ok, true);
+      answers.set('/get', ok({ status: { code: 'x', updatedAt: 'yesterday' } }));
+      assert.match(refusal(await h.emulator.deliveryRefresh('demo', order.id)), /result\.status\.updatedAt/);
+      answers.set('/print', ok());
+      assert.match(refusal(await h.emulator.deliveryPrint('demo', [order.id], 'label')), /JSON instead of a document/);
+      answers.set('/shipmentSave', ok({ extraData: { a: 1 } }));
+      assert.match(refusal(await h.emulator.deliveryShipment('demo', [order.id])), /result\.shipmentId/);
+      answers.set('/delete', { status: 400, body: '{"success":false,"errorMsg":"Already picked up"}' });
+      assert.equal(refusal(await h.emulator.deliveryCancel('demo', order.id)), 'Already picked up');
+      answers.set('/delete', { status: 500, type: 'text/html', body: '<h1>oops</h1>' });
+      assert.match(refusal(await h.emulator.deliveryCancel('demo', order.id)), /not JSON \(HTTP 500\)/);
+      const page = await callEmulator(h.emulator.port, `demo.localhost:${h.emulator.port}`, `/admin/orders/${order.id}`);
+      assert.match(page.text, /id="delivery-refusal">The module(&#39;|')s answer is not JSON/);
+
+      answers.set('/create', ok({ paymentId: 'p1', invoiceUrl: 'javascript:alert(1)' }));
+      assert.match(refusal(await h.emulator.paymentCreate('demo', order.id, { code: 'bare-shop' })), /result\.invoiceUrl/);
+      answers.set('/create', ok({ paymentId: 'p1', invoiceUrl: 'https://bare.example/p1' }));
+      const created = await h.emulator.paymentCreate('demo', order.id, { code: 'bare-shop' });
+      assert.ok(created.ok);
+      answers.set('/refund', ok({ status: 'succeeded' }));
+      assert.match(refusal(await h.emulator.paymentRefund('demo', created.invoice.invoiceUuid)), /result\.id/);
+      answers.set('/approve', { body: '{"success":true' });
+      assert.match(refusal(await h.emulator.paymentApprove('demo', created.invoice.invoiceUuid)), /not JSON/);
+      assert.match(refusal(await h.emulator.paymentCancel('demo', created.invoice.invoiceUuid)), /no payment action "cancel"/);
+    } finally {
+      server.close();
+    }
+  });
 });
