@@ -8,7 +8,8 @@ import { z } from 'zod';
 import type { LocalizedText, SettingField } from '../connect/module-definition.js';
 import type { DeliverySettings, DeliveryStatus } from '../protocol/index.js';
 
-const CODE = z.string().trim().max(64).regex(/^[A-Za-z0-9_-]*$/, 'a status code: Latin letters, digits, "-" and "_"');
+// No custom message: the kit shows zod's own, in the person's language.
+const CODE = z.string().trim().max(64).regex(/^[A-Za-z0-9_-]*$/);
 
 export interface StatusMapping<Key extends string> {
   /** Spread into your settings schema's shape. */
