@@ -157,7 +157,7 @@ export function resolveCallbacks(
           method: kind?.method ?? declaration!.method ?? 'POST',
           field,
           input: input as z.ZodType,
-          // A known kind's answer is the CRM's shape; a module's own schema may only add to that check, not replace it.
+          // A known kind's answer is checked with the CRM's shape (D3); a declaration's own `output` applies only to open-ended actions.
           output: kind?.output ?? declaration!.output,
           whenInactive: kind?.whenInactive ?? false,
           timeoutMs,
