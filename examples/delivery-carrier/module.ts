@@ -41,6 +41,13 @@ interface Parcel {
   history: { code: string; updatedAt: string }[];
 }
 
+/** Refusals the person sees on the order, in the account's language (`locale` of the handler). */
+const REFUSAL = {
+  tooHeavy: { en: 'Parcels over 30 kg are not carried', ru: 'Посылки тяжелее 30 кг не принимаются', es: 'No se aceptan paquetes de más de 30 kg' },
+  unknown: { en: 'No such parcel', ru: 'Такой посылки нет', es: 'No existe ese paquete' },
+  onItsWay: { en: 'The parcel is on its way and cannot be changed', ru: 'Посылка уже в пути, её нельзя изменить', es: 'El paquete ya está en camino y no se puede cambiar' },
+} as const satisfies Record<string, Record<Locale, string>>;
+
 const TEXT = {
   heading: { en: 'Parcels', ru: 'Посылки', es: 'Paquetes' },
   advance: { en: 'Move parcels on (tracking)', ru: 'Продвинуть посылки (трекинг)', es: 'Avanzar los paquetes (seguimiento)' },
@@ -100,9 +107,9 @@ export function carrierModule(baseUrl: string) {
     callbacks: {
       delivery: {
         calculate: {
-          handle({ input }) {
+          handle({ input, locale }) {
             const grams = (input.packages ?? []).reduce((sum, p) => sum + (p.weight ?? 0), 0);
-            if (grams > 30_000) throw new CallbackError('Parcels over 30 kg are not carried');
+            if (grams > 30_000) throw new CallbackError(REFUSAL.tooHeavy[locale]);
             const kilos = Math.max(1, Math.ceil(grams / 1000));
             return TARIFFS.map((t) => ({
               code: t.code,
@@ -116,11 +123,11 @@ export function carrierModule(baseUrl: string) {
           },
         },
         save: {
-          handle({ input, connection }) {
+          handle({ input, connection, locale }) {
             const tariff = TARIFFS.find((t) => t.code === input.delivery.tariff) ?? TARIFFS[1];
             const existing = input.deliveryId === undefined ? undefined : parcels.get(input.deliveryId);
-            if (input.deliveryId !== undefined && existing === undefined) throw new CallbackError('No such parcel', 404);
-            if (existing !== undefined && existing.status !== 'created') throw new CallbackError('The parcel is on its way and cannot be changed', 409);
+            if (input.deliveryId !== undefined && existing === undefined) throw new CallbackError(REFUSAL.unknown[locale], 404);
+            if (existing !== undefined && existing.status !== 'created') throw new CallbackError(REFUSAL.onItsWay[locale], 409);
             const deliveryId = input.deliveryId ?? `TC-${String(++sequence).padStart(6, '0')}`;
             const parcel: Parcel = existing ?? { connectionId: connection.id, trackNumber: `TC${Date.now().toString(36).toUpperCase()}${sequence}`, tariff: tariff.code, cost: 0, status: 'created', history: [{ code: 'created', updatedAt: now() }] };
             parcel.tariff = tariff.code;
@@ -130,25 +137,25 @@ export function carrierModule(baseUrl: string) {
           },
         },
         get: {
-          handle({ input }) {
+          handle({ input, locale }) {
             const parcel = parcels.get(input.deliveryId);
-            if (!parcel) throw new CallbackError('No such parcel', 404);
+            if (!parcel) throw new CallbackError(REFUSAL.unknown[locale], 404);
             const last = parcel.history.at(-1);
             return { trackNumber: parcel.trackNumber, cost: parcel.cost, tariff: parcel.tariff, ...(last ? { status: last } : {}) };
           },
         },
         delete: {
-          handle({ input }) {
+          handle({ input, locale }) {
             const parcel = parcels.get(input.deliveryId);
-            if (!parcel) throw new CallbackError('No such parcel', 404);
-            if (parcel.status !== 'created') throw new CallbackError('The parcel is already on its way', 409);
+            if (!parcel) throw new CallbackError(REFUSAL.unknown[locale], 404);
+            if (parcel.status !== 'created') throw new CallbackError(REFUSAL.onItsWay[locale], 409);
             parcels.delete(input.deliveryId);
           },
         },
         print: {
-          handle({ input }) {
+          handle({ input, locale }) {
             const found = input.deliveryIds.map((id) => [id, parcels.get(id)] as const);
-            if (found.some(([, parcel]) => !parcel)) throw new CallbackError('No such parcel', 404);
+            if (found.some(([, parcel]) => !parcel)) throw new CallbackError(REFUSAL.unknown[locale], 404);
             return new CallbackFile('application/pdf', labelPdf(found.map(([id, parcel]) => `${id} ${parcel!.trackNumber} ${parcel!.tariff}`)), 'labels.pdf');
           },
         },

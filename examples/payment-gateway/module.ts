@@ -9,7 +9,7 @@
  * - a refund reported the same way.
  */
 import { randomUUID } from 'node:crypto';
-import { CallbackError, defineModule, html, type CrmClient, type InvoiceStatus } from 'retailcrm-module-kit';
+import { CallbackError, defineModule, html, type CrmClient, type InvoiceStatus, type Locale } from 'retailcrm-module-kit';
 
 export const GATEWAY_CODE = 'demo-toy-gateway';
 
@@ -22,6 +22,16 @@ interface Payment {
   status: InvoiceStatus;
   refunded: number;
 }
+
+/** Refusals the person sees in the CRM, in the account's language (`locale` of the handler). */
+const REFUSAL = {
+  overLimit: { en: 'The toy gateway takes payments up to 10 000', ru: 'Игрушечный эквайринг принимает платежи до 10 000', es: 'La pasarela de juguete acepta pagos de hasta 10 000' },
+  unknown: { en: 'No such payment', ru: 'Такого платежа нет', es: 'No existe ese pago' },
+  notWaiting: { en: 'Nothing to approve: the payment is not waiting for capture', ru: 'Нечего подтверждать: платёж не ожидает списания', es: 'Nada que aprobar: el pago no espera la captura' },
+  completed: { en: 'A completed payment cannot be cancelled; refund it', ru: 'Завершённый платёж нельзя отменить; оформите возврат', es: 'Un pago completado no se puede cancelar; reembólselo' },
+  notPaid: { en: 'Only a paid payment can be refunded', ru: 'Вернуть можно только оплаченный платёж', es: 'Solo se puede reembolsar un pago cobrado' },
+  tooMuch: { en: 'The refund is more than what is left of the payment', ru: 'Сумма возврата больше остатка платежа', es: 'El reembolso supera lo que queda del pago' },
+} as const satisfies Record<string, Record<Locale, string>>;
 
 /** The CRM's date-time (`Y-m-d H:i:s`, UTC). */
 const crmNow = () => new Date().toISOString().slice(0, 19).replace('T', ' ');
@@ -50,8 +60,8 @@ export function gatewayModule(baseUrl: string) {
     callbacks: {
       payment: {
         create: {
-          handle({ input, connection, crm }) {
-            if (input.amount > 10_000) throw new CallbackError('The toy gateway takes payments up to 10 000');
+          handle({ input, connection, crm, locale }) {
+            if (input.amount > 10_000) throw new CallbackError(REFUSAL.overLimit[locale]);
             const id = randomUUID();
             payments.set(id, { connectionId: connection.id, invoiceUuid: input.invoiceUuid, amount: input.amount, currency: input.currency, orderNumber: input.orderNumber ?? '', status: 'pending', refunded: 0 });
             crmOfPayment.set(id, crm);
@@ -59,30 +69,30 @@ export function gatewayModule(baseUrl: string) {
           },
         },
         approve: {
-          async handle({ input }) {
+          async handle({ input, locale }) {
             const payment = payments.get(input.paymentId);
-            if (!payment) throw new CallbackError('No such payment', 404);
-            if (payment.status !== 'waitingForCapture') throw new CallbackError('Nothing to approve: the payment is not waiting for capture');
+            if (!payment) throw new CallbackError(REFUSAL.unknown[locale], 404);
+            if (payment.status !== 'waitingForCapture') throw new CallbackError(REFUSAL.notWaiting[locale]);
             payment.status = 'succeeded';
             await report(input.paymentId, payment, { paidAt: crmNow() });
           },
         },
         cancel: {
-          async handle({ input }) {
+          async handle({ input, locale }) {
             const payment = payments.get(input.paymentId);
-            if (!payment) throw new CallbackError('No such payment', 404);
-            if (payment.status !== 'pending' && payment.status !== 'waitingForCapture') throw new CallbackError('A completed payment cannot be cancelled; refund it');
+            if (!payment) throw new CallbackError(REFUSAL.unknown[locale], 404);
+            if (payment.status !== 'pending' && payment.status !== 'waitingForCapture') throw new CallbackError(REFUSAL.completed[locale]);
             payment.status = 'canceled';
             await report(input.paymentId, payment, { cancellable: false });
           },
         },
         refund: {
-          async handle({ input }) {
+          async handle({ input, locale }) {
             const payment = payments.get(input.paymentId);
-            if (!payment) throw new CallbackError('No such payment', 404);
-            if (payment.status !== 'succeeded') throw new CallbackError('Only a paid payment can be refunded');
+            if (!payment) throw new CallbackError(REFUSAL.unknown[locale], 404);
+            if (payment.status !== 'succeeded') throw new CallbackError(REFUSAL.notPaid[locale]);
             const amount = input.amount ?? payment.amount - payment.refunded;
-            if (amount <= 0 || payment.refunded + amount > payment.amount + 1e-9) throw new CallbackError('The refund is more than what is left of the payment');
+            if (amount <= 0 || payment.refunded + amount > payment.amount + 1e-9) throw new CallbackError(REFUSAL.tooMuch[locale]);
             payment.refunded += amount;
             const refund = { id: randomUUID(), status: 'succeeded', amount };
             if (payment.refunded >= payment.amount - 1e-9) payment.status = 'refundSucceeded';
@@ -91,9 +101,9 @@ export function gatewayModule(baseUrl: string) {
           },
         },
         status: {
-          handle({ input }) {
+          handle({ input, locale }) {
             const payment = payments.get(input.paymentId);
-            if (!payment) throw new CallbackError('No such payment', 404);
+            if (!payment) throw new CallbackError(REFUSAL.unknown[locale], 404);
             return { paymentId: input.paymentId, status: payment.status, amount: payment.amount, invoiceUrl: `${root}/pay/${input.paymentId}`, refundable: payment.status === 'succeeded' };
           },
         },
