@@ -269,15 +269,19 @@ describe('the emulator as the CRM of delivery and payment modules', () => {
         form: {
           integrationModule: JSON.stringify({
             code: 'bare-shop', name: 'Bare shop', clientId: 'bare-shop-client-0123456789', baseUrl: `http://127.0.0.1:${port}`,
-            integrations: { delivery: { actions: actions(['calculate', 'save', 'get', 'delete', 'print', 'shipmentSave']) }, payment: { actions: actions(['create', 'approve', 'refund']) } },
+            integrations: { delivery: { requiredFields: ['phone'], actions: actions(['calculate', 'save', 'get', 'delete', 'print', 'shipmentSave']) }, payment: { actions: actions(['create', 'approve', 'refund']) } },
           }),
         },
       });
       assert.ok(edit.status < 300, edit.text);
-      const order = h.emulator.createOrder('demo', { items: [{ productName: 'Box', initialPrice: 5 }] });
       const refusal = (outcome: { ok: boolean; refusal?: string }) => (outcome.ok ? '(accepted)' : (outcome.refusal ?? ''));
-
       answers.set('/calculate', ok([{ code: 'std', name: 'Standard', cost: 1 }]));
+      answers.set('/save', ok({ deliveryId: 'never' }));
+      const noPhone = h.emulator.createOrder('demo', { items: [{ productName: 'Box', initialPrice: 5 }] });
+      assert.equal((await h.emulator.deliveryCalculate('demo', noPhone.id, 'bare-shop')).ok, true);
+      assert.equal(refusal(await h.emulator.deliverySave('demo', noPhone.id, {})), 'Fill in what this delivery type requires: phone', 'required fields are checked before save');
+
+      const order = h.emulator.createOrder('demo', { phone: '+34600111222', items: [{ productName: 'Box', initialPrice: 5 }] });
       assert.equal((await h.emulator.deliveryCalculate('demo', order.id, 'bare-shop')).ok, true);
       answers.set('/save', ok({ trackNumber: 'X' }));
       assert.match(refusal(await h.emulator.deliverySave('demo', order.id, {})), /result\.deliveryId/);

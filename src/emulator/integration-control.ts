@@ -72,6 +72,13 @@ function packagesOf(order: StoredOrder) {
   const weight = typeof order.weight === 'number' ? order.weight : 1000 * Math.max(1, items.length);
   return [{ packageId: '1', weight, width: 200, length: 300, height: 150, items }];
 }
+/** A dotted path of the order (`deliveryAddress.index` reads the order's delivery address), as `requiredFields` names them. */
+function orderValue(order: StoredOrder, path: string): unknown {
+  const [head, ...rest] = path.split('.');
+  let value: unknown = head === 'deliveryAddress' ? (order.delivery as { address?: unknown } | undefined)?.address : (order as Record<string, unknown>)[head ?? ''];
+  for (const key of rest) value = value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
+  return value;
+}
 const addressOf = (order: StoredOrder) => ((order.delivery as { address?: Record<string, unknown> } | undefined)?.address ?? {});
 
 export function createIntegrationControl(deps: { account(name: string): Account; timeoutMs: number }): IntegrationControl & { close(): Promise<void> } {
@@ -144,6 +151,17 @@ export function createIntegrationControl(deps: { account(name: string): Account;
       if (tariff !== undefined && delivery.tariffs.length > 0 && !delivery.tariffs.some((t) => t.code === tariff))
         throw new EmulatorRequestError([`tariff: "${tariff}" is not one the carrier offered`]);
       const chosen = delivery.tariffs.find((t) => t.code === tariff);
+      // The carrier's `requiredFields` are checked before `save` is sent, as the CRM's order form does (§20.3).
+      const required = (((account.modules.get(delivery.code)?.registration.integrations as { delivery?: { requiredFields?: unknown } } | undefined)?.delivery?.requiredFields ?? []) as unknown[])
+        .filter((path): path is string => typeof path === 'string');
+      const missing = required.filter((path) => {
+        const value = orderValue(target, path);
+        return value === undefined || value === null || value === '';
+      });
+      if (missing.length > 0) {
+        delivery.refusal = `Fill in what this delivery type requires: ${missing.join(', ')}`;
+        return { ok: false, refusal: delivery.refusal, delivery };
+      }
       const customer = target.customer as { id?: number; firstName?: string; lastName?: string; email?: string } | undefined;
       const outcome = await caller.call<SaveResult>(account, delivery.code, {
         kind: 'delivery',
