@@ -48,6 +48,7 @@ describe('the emulator as the CRM of delivery and payment modules', () => {
           delete: { handle: () => undefined },
           print: { handle: ({ input }) => new CallbackFile('application/pdf', new TextEncoder().encode(`%PDF ${input.deliveryIds.join(',')}`)) },
           shipmentSave: { handle: () => ({ shipmentId: 'S-1' }) },
+          shipmentDelete: { handle: () => undefined },
         },
         payment: {
           create: { handle: ({ input }) => ({ paymentId: `G-${input.invoiceUuid.slice(0, 8)}`, invoiceUrl: `https://gateway.example/pay/${input.invoiceUuid}` }) },
@@ -99,6 +100,10 @@ describe('the emulator as the CRM of delivery and payment modules', () => {
     const shipment = await h.emulator.deliveryShipment('demo', [order.id]);
     assert.ok(shipment.ok);
     assert.equal(shipment.delivery.shipmentId, 'S-1');
+    const withdrawn = await h.emulator.deliveryShipmentCancel('demo', order.id);
+    assert.ok(withdrawn.ok);
+    assert.equal(withdrawn.delivery.shipmentId, undefined);
+    await assert.rejects(h.emulator.deliveryShipmentCancel('demo', order.id), /no pick-up request/);
 
     const cancelled = await h.emulator.deliveryCancel('demo', order.id);
     assert.ok(cancelled.ok);

@@ -50,6 +50,8 @@ export interface IntegrationControl {
   deliveryPrint(account: string, orderIds: readonly number[], plate: string): Promise<PrintOutcome>;
   /** `shipmentSave`: a pick-up request for the orders' deliveries (one carrier). */
   deliveryShipment(account: string, orderIds: readonly number[], date?: string): Promise<DeliveryOutcome>;
+  /** `shipmentDelete`: withdraws the pick-up request the order's delivery is in. */
+  deliveryShipmentCancel(account: string, orderId: number): Promise<DeliveryOutcome>;
   invoices(account: string, orderId?: number): StoredInvoice[];
   /** A new order payment of `amount` (default: the order's total) through gateway `code`, and its `create`. */
   paymentCreate(account: string, orderId: number, input: { readonly code: string; readonly amount?: number }): Promise<InvoiceOutcome>;
@@ -276,6 +278,18 @@ export function createIntegrationControl(deps: { account(name: string): Account;
       if (!outcome.ok) return refused(first, outcome);
       for (const delivery of deliveries) delivery.shipmentId = outcome.result.shipmentId;
       return { ok: true, delivery: first };
+    },
+
+    async deliveryShipmentCancel(name, id) {
+      const account = deps.account(name);
+      const delivery = deliveryOf(account, id);
+      const shipmentId = delivery.shipmentId;
+      if (shipmentId === undefined) throw new EmulatorRequestError([`order ${id}: no pick-up request`]);
+      const outcome = await caller.call(account, delivery.code, { kind: 'delivery', action: 'shipmentDelete', method: 'POST', input: { shipmentId } });
+      if (!outcome.ok) return refused(delivery, outcome);
+      for (const other of integrationDataOf(account).deliveries.values()) if (other.code === delivery.code && other.shipmentId === shipmentId) delete other.shipmentId;
+      delete delivery.refusal;
+      return { ok: true, delivery };
     },
 
     invoices(name, orderId) {

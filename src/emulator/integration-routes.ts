@@ -201,6 +201,7 @@ export function integrationControlRoutes(app: FastifyInstance, control: Integrat
     const input = parseControl(OrderIds.extend({ date: z.string().optional() }), request.body ?? {});
     return control.deliveryShipment(request.params.name, input.orderIds, input.date);
   });
+  app.post<OrderParams>('/_emulator/accounts/:name/orders/:id/delivery/shipment/cancel', async (request) => control.deliveryShipmentCancel(request.params.name, orderId(request.params.id)));
   app.get<Name>('/_emulator/accounts/:name/invoices', async (request) => ({ invoices: control.invoices(request.params.name) }));
   app.post<OrderParams>('/_emulator/accounts/:name/orders/:id/invoices', async (request) =>
     control.paymentCreate(request.params.name, orderId(request.params.id), parseControl(z.strictObject({ code: z.string().min(1), amount: z.number().positive().optional() }), request.body ?? {})),

@@ -59,7 +59,9 @@ ${registered
 ${delivery!.shipmentId ? html`<dt>Pick-up request</dt><dd id="shipment-id">${delivery!.shipmentId}</dd>` : ''}</dl>
 <form method="post" action="${at}/refresh"><button id="refresh-delivery">Refresh from the carrier</button></form>
 ${plates.map((p) => html`<form method="post" action="${at}/print"><input type="hidden" name="plate" value="${p.code}"><button data-print="${p.code}">Print: ${p.label}</button></form>`)}
-<form method="post" action="${at}/shipment"><button id="request-pickup">Request a pick-up</button></form>
+${delivery!.shipmentId
+      ? html`<form method="post" action="${at}/shipment/cancel"><button id="cancel-pickup">Withdraw the pick-up request</button></form>`
+      : html`<form method="post" action="${at}/shipment"><button id="request-pickup">Request a pick-up</button></form>`}
 <form method="post" action="${at}/cancel"><button id="cancel-delivery">Cancel delivery</button></form>`
     : ''}
 ${delivery && delivery.history.length > 0
@@ -151,6 +153,11 @@ export function orderIntegrationRoutes(app: FastifyInstance, ctx: EmulatorContex
     const account = ctx.accountOf(request);
     const id = idOf(request.params.id);
     return act(reply, account, id, () => control.deliveryShipment(account.name, [id]), 'Pick-up requested.');
+  });
+  app.post<OrderRoute>('/admin/orders/:id/delivery/shipment/cancel', (request, reply) => {
+    const account = ctx.accountOf(request);
+    const id = idOf(request.params.id);
+    return act(reply, account, id, () => control.deliveryShipmentCancel(account.name, id), 'Pick-up request withdrawn.');
   });
   app.post<OrderRoute>('/admin/orders/:id/delivery/print', async (request, reply) => {
     const account = ctx.accountOf(request);
