@@ -33,7 +33,7 @@ describe('the emulator as the CRM of delivery and payment modules', () => {
             handle: ({ input }) => {
               if (mode.calculate === 'refuse') throw new CallbackError('Parcel too heavy');
               if (mode.calculate === 'wrong') return [{ code: 'std', name: 'Standard', cost: 'cheap' as never }];
-              return [{ code: 'std', name: 'Courier', cost: 4 + (input.packages?.[0]?.items?.length ?? 0) }, { code: 'eco', name: 'Economy', cost: 2 }];
+              return [{ code: 'std', name: 'Courier', cost: 4 + (input.packages?.[0]?.items?.length ?? 0) }, { code: 'eco', name: 'Economy', cost: 2, pickuppointList: [{ code: 'K9', name: 'Kiosk 9', address: 'Calle Mayor 1' }] }];
             },
           },
           save: {
@@ -225,6 +225,7 @@ describe('the emulator as the CRM of delivery and payment modules', () => {
 
     const tariffs = await page(`${at}/delivery/calculate`, { code: 'acme-sync' });
     assert.match(tariffs.text, /data-tariff="std">Courier<\/span> — <span data-tariff-cost>5\.00/);
+    assert.match(tariffs.text, /<ul data-pickup-points="eco"><li>Kiosk 9, Calle Mayor 1<\/li><\/ul>/);
     const saved = await page(`${at}/delivery/save`, { tariff: 'std' });
     assert.match(saved.text, /<dd id="track-number">T\d+<\/dd>/);
     assert.match(saved.text, /<dd id="delivery-status" data-code="created">Created<\/dd>/);

@@ -43,7 +43,8 @@ function deliverySection(account: Account, orderId: number): SafeHtml {
   const options = carriers.map((c) => html`<option value="${c.code}"${c.code === delivery?.code ? raw(' selected') : ''}>${c.name}</option>`);
   const tariffs = (delivery?.tariffs ?? []).map(
     (t, index) => html`<li><label><input type="radio" name="tariff" value="${t.code}"${t.code === delivery?.tariff || (delivery?.tariff === undefined && index === 0) ? raw(' checked') : ''}>
-<span data-tariff="${t.code}">${t.name}</span>${t.cost !== undefined ? html` — <span data-tariff-cost>${t.cost.toFixed(2)}</span>` : ''}${t.minTerm !== undefined ? html` (${String(t.minTerm)}–${String(t.maxTerm ?? t.minTerm)} days)` : ''}</label></li>`,
+<span data-tariff="${t.code}">${t.name}</span>${t.cost !== undefined ? html` — <span data-tariff-cost>${t.cost.toFixed(2)}</span>` : ''}${t.minTerm !== undefined ? html` (${String(t.minTerm)}–${String(t.maxTerm ?? t.minTerm)} days)` : ''}</label>
+${t.pickuppointList && t.pickuppointList.length > 0 ? html`<ul data-pickup-points="${t.code}">${t.pickuppointList.map((p) => html`<li>${p.name ?? p.code}${p.address ? html`, ${p.address}` : ''}${p.schedule ? html` (${p.schedule})` : ''}</li>`)}</ul>` : ''}</li>`,
   );
   const registered = delivery?.deliveryId !== undefined;
   return html`
