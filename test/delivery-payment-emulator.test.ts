@@ -55,6 +55,7 @@ describe('the emulator as the CRM of delivery and payment modules', () => {
           approve: { handle: () => undefined },
           cancel: { handle: () => { throw new CallbackError('Already captured'); } },
           refund: { handle: ({ input }) => (mode.refund === 'wrong' ? ({ status: 'succeeded' } as never) : { id: 'R-1', status: 'succeeded', amount: input.amount ?? 0 }) },
+          status: { handle: ({ input }) => ({ paymentId: input.paymentId, status: 'waitingForCapture', amount: 29 }) },
         },
       },
     });
@@ -182,6 +183,9 @@ describe('the emulator as the CRM of delivery and payment modules', () => {
     assert.equal(badRefund.ok, false);
     mode.refund = 'ok';
     assert.ok((await h.emulator.paymentApprove('demo', invoice.invoiceUuid)).ok);
+    const asked = await h.emulator.paymentStatus('demo', invoice.invoiceUuid);
+    assert.ok(asked.ok, JSON.stringify(asked));
+    assert.deepEqual([asked.invoice.status, asked.invoice.amount], ['waitingForCapture', 29]);
     const cancel = await h.emulator.paymentCancel('demo', invoice.invoiceUuid);
     assert.deepEqual([cancel.ok, !cancel.ok && cancel.refusal], [false, 'Already captured']);
   });

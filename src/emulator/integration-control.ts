@@ -12,7 +12,9 @@ import {
   DeliverySaveResult,
   DeliveryShipmentSaveResult,
   PaymentRefundResult,
+  PaymentStatusResult,
   type CreatePaymentResult as CreateResult,
+  type PaymentStatusResult as StatusResult,
   type DeliveryGetResult as GetResult,
   type DeliverySaveResult as SaveResult,
   type Tariff,
@@ -58,6 +60,8 @@ export interface IntegrationControl {
   paymentApprove(account: string, invoiceUuid: string): Promise<InvoiceOutcome>;
   paymentCancel(account: string, invoiceUuid: string): Promise<InvoiceOutcome>;
   paymentRefund(account: string, invoiceUuid: string, amount?: number): Promise<InvoiceOutcome>;
+  /** `status` (where the gateway declares it): the gateway's view of the payment, taken over onto the invoice. */
+  paymentStatus(account: string, invoiceUuid: string): Promise<InvoiceOutcome>;
 }
 
 const PERSON: ChangeSource = { source: 'user' };
@@ -368,6 +372,21 @@ export function createIntegrationControl(deps: { account(name: string): Account;
       if (!outcome.ok) return invoiceRefused(invoice, outcome);
       if (!invoice.refunds.some((r) => r.id === outcome.result.id)) invoice.refunds.push(outcome.result);
       delete invoice.refusal;
+      return { ok: true, invoice };
+    },
+    async paymentStatus(name, uuid) {
+      const account = deps.account(name);
+      const invoice = invoiceOf(account, uuid);
+      if (invoice.modulePaymentId === undefined) throw new EmulatorRequestError(['invoice: the gateway has no payment for it']);
+      const outcome = await caller.call<StatusResult>(account, invoice.code, { kind: 'payment', action: 'status', method: 'GET', result: PaymentStatusResult, input: { paymentId: invoice.modulePaymentId } });
+      if (!outcome.ok) return invoiceRefused(invoice, outcome);
+      const result = outcome.result;
+      invoice.status = result.status;
+      if (result.amount !== undefined) invoice.amount = result.amount;
+      if (result.paidAt !== undefined) invoice.paidAt = result.paidAt;
+      if (result.refundable !== undefined) invoice.refundable = result.refundable;
+      delete invoice.refusal;
+      syncOrderPayment(account, order(account, invoice.orderId), invoice, PERSON);
       return { ok: true, invoice };
     },
     close: () => caller.close(),

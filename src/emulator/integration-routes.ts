@@ -208,6 +208,7 @@ export function integrationControlRoutes(app: FastifyInstance, control: Integrat
   );
   app.post<InvoiceParams>('/_emulator/accounts/:name/invoices/:uuid/approve', async (request) => control.paymentApprove(request.params.name, request.params.uuid));
   app.post<InvoiceParams>('/_emulator/accounts/:name/invoices/:uuid/cancel', async (request) => control.paymentCancel(request.params.name, request.params.uuid));
+  app.post<InvoiceParams>('/_emulator/accounts/:name/invoices/:uuid/status', async (request) => control.paymentStatus(request.params.name, request.params.uuid));
   app.post<InvoiceParams>('/_emulator/accounts/:name/invoices/:uuid/refund', async (request) =>
     control.paymentRefund(request.params.name, request.params.uuid, parseControl(z.strictObject({ amount: z.number().positive().optional() }), request.body ?? {}).amount),
   );

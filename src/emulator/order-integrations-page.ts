@@ -82,6 +82,7 @@ function paymentSection(account: Account, orderId: number, total: number): SafeH
 <td>${link ? html`<a href="${link}" data-invoice-link rel="noreferrer">Pay page</a>` : ''}</td>
 <td>${invoice.refunds.map((r) => html`<span data-refund="${r.id}">${r.amount !== undefined ? r.amount.toFixed(2) : 'all'} ${r.status}</span> `)}</td>
 <td>${invoice.refusal ? html`<span class="bad" role="alert" data-invoice-refusal>${invoice.refusal}</span>` : ''}
+<form method="post" action="${at}/status"><button data-status>Ask the gateway</button></form>
 <form method="post" action="${at}/approve"><button data-approve>Approve</button></form>
 <form method="post" action="${at}/cancel"><button data-cancel>Cancel</button></form>
 <form method="post" action="${at}/refund"><input type="number" step="any" min="0" name="amount" aria-label="Refund amount" placeholder="all"><button data-refund-button>Refund</button></form></td></tr>`;
@@ -178,18 +179,20 @@ export function orderIntegrationRoutes(app: FastifyInstance, ctx: EmulatorContex
     const amount = Number(text(request.body?.amount));
     return act(reply, account, id, () => control.paymentCreate(account.name, id, { code: text(request.body?.code), ...(amount > 0 ? { amount } : {}) }), 'Invoice created.');
   });
-  for (const action of ['approve', 'cancel', 'refund'] as const)
+  for (const action of ['approve', 'cancel', 'refund', 'status'] as const)
     app.post<{ Params: { uuid: string }; Body: Form }>(`/admin/invoices/:uuid/${action}`, async (request, reply) => {
       const account = ctx.accountOf(request);
       const invoice = integrationDataOf(account).invoices.get(request.params.uuid);
       if (invoice === undefined) return reply.code(404).type('text/html; charset=utf-8').send('<!doctype html><title>Not found</title><p>No such invoice.</p>');
       const amount = Number(text(request.body?.amount));
-      const work =
-        action === 'approve'
-          ? () => control.paymentApprove(account.name, invoice.invoiceUuid)
-          : action === 'cancel'
-            ? () => control.paymentCancel(account.name, invoice.invoiceUuid)
-            : () => control.paymentRefund(account.name, invoice.invoiceUuid, amount > 0 ? amount : undefined);
-      return act(reply, account, invoice.orderId, work, action === 'refund' ? 'Refund requested.' : action === 'approve' ? 'Payment approved.' : 'Payment cancelled.');
+      const uuid = invoice.invoiceUuid;
+      const work = {
+        approve: () => control.paymentApprove(account.name, uuid),
+        cancel: () => control.paymentCancel(account.name, uuid),
+        refund: () => control.paymentRefund(account.name, uuid, amount > 0 ? amount : undefined),
+        status: () => control.paymentStatus(account.name, uuid),
+      }[action];
+      const done = { approve: 'Payment approved.', cancel: 'Payment cancelled.', refund: 'Refund requested.', status: 'Status received from the gateway.' }[action];
+      return act(reply, account, invoice.orderId, work, done);
     });
 }
