@@ -4,7 +4,7 @@
  */
 import { spawnSync } from 'node:child_process';
 
-const benches = ['emulator', 'client', 'store', 'activity', 'connect', 'callbacks', 'fleet'];
+const benches = ['emulator', 'client', 'store', 'activity', 'connect', 'callbacks', 'delivery', 'fleet'];
 let failed = 0;
 for (const name of benches) {
   console.log(`\n=== bench/${name}.ts`);

@@ -212,3 +212,29 @@ export type { AdminNotifier, AdminNotification } from './fleet/notify.js';
 export { payloadHash } from './fleet/fleet-store.js';
 export type { FleetHealth } from './fleet/fleet-store.js';
 export type { HealthCheck, SettingsPanel } from './host/plugin.js';
+
+// Delivery and payment modules (docs/guide/delivery.md, docs/guide/payment.md)
+export type { DeliveryCallbacks, KnownCallback } from './callbacks/delivery.js';
+export type { PaymentCallbacks } from './callbacks/payment.js';
+export type { ModuleIntegrations } from './callbacks/integration-config.js';
+export { deliveryStatusMapping, type StatusMapping } from './callbacks/status-mapping.js';
+export type {
+  CreatePaymentRequest,
+  CreatePaymentResult,
+  DeliveryAddress,
+  DeliveryCalculateRequest,
+  DeliveryConfiguration,
+  DeliveryGetResult,
+  DeliveryPackage,
+  DeliverySaveRequest,
+  DeliverySaveResult,
+  DeliveryStatus,
+  InvoiceStatus,
+  PaymentConfiguration,
+  PaymentRefundResult,
+  StatusInfo,
+  StatusUpdate,
+  Tariff,
+  Terminal,
+  UpdateInvoice,
+} from './protocol/index.js';

@@ -26,7 +26,7 @@ describe('callback declarations', () => {
               ping2: ping,
               onAPage: { ...ping, path: '/settings' },
             },
-            delivery: {},
+            shipping: {},
           } as never,
         }),
       (error: unknown) => {
@@ -38,7 +38,7 @@ describe('callback declarations', () => {
           'callbacks.actions.bad name: action names',
           'callbacks.actions.noHandler.handle must be a function',
           'callbacks.actions.badPath.path must start with "/"',
-          'callbacks.delivery: unknown group',
+          'callbacks.shipping: unknown group',
         ])
           assert.ok(text.includes(expected), `${expected}\n--- in ---\n${text}`);
         return true;
@@ -56,5 +56,18 @@ describe('callback declarations', () => {
     const payload = registrationPayload(module, { clientId: 'c', settings: {} }, { locale: 'en' });
     assert.deepEqual(payload.actions, { activity: '/app/activity', settings: '/app/crm/settings', ping: '/app/callback/ping' });
     assert.equal(payload.baseUrl, 'https://acme.example');
+  });
+
+  it('integration callbacks go under their kind, beside its configuration, with the base path', () => {
+    const module = defineModule({
+      ...base,
+      integrations: { delivery: { payerType: ['sender'] } },
+      callbacks: { delivery: { calculate: { handle: () => [] }, get: { path: '/d/get', handle: () => ({}) } } },
+    });
+    const payload = registrationPayload(module, { clientId: 'c', settings: {} }, { locale: 'en' });
+    assert.deepEqual(payload.integrations, {
+      delivery: { payerType: ['sender'], actions: { calculate: '/app/callback/delivery/calculate', get: '/app/d/get' } },
+    });
+    assert.equal(module.callbacks.find((c) => c.action === 'get')?.method, 'GET');
   });
 });

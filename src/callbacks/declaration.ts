@@ -11,6 +11,8 @@ import { ErrorCode, KitError } from '../errors.js';
 import type { Locale } from '../i18n/index.js';
 import type { Connection } from '../store/types.js';
 import { CALLBACK_GROUPS, RESERVED_ACTIONS, type CallbackGroupName, type CallbackKind } from './kinds.js';
+import type { DeliveryCallbacks } from './delivery.js';
+import type { PaymentCallbacks } from './payment.js';
 
 /** What a handler gets: the connection the `clientId` names, a client for its account, the parsed input. */
 export interface CallbackContext<Input> {
@@ -81,6 +83,10 @@ export function defineCallback<Input extends z.ZodType, Output extends z.ZodType
 export interface CallbacksInput {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   readonly actions?: Readonly<Record<string, CallbackDeclaration<any, any>>>;
+  /** A delivery service's callbacks (docs/guide/delivery.md); the schemas are the CRM's, the handlers typed from them. */
+  readonly delivery?: DeliveryCallbacks;
+  /** A payment gateway's callbacks (docs/guide/payment.md). */
+  readonly payment?: PaymentCallbacks;
 }
 
 /** One declaration, resolved: what the routes, the dispatch and the registration read. */
@@ -119,7 +125,9 @@ export function resolveCallbacks(
       continue;
     }
     const group = CALLBACK_GROUPS[groupName as CallbackGroupName];
-    for (const [action, declaration] of Object.entries(declarations ?? {}) as [string, CallbackDeclaration | undefined][]) {
+    if (groupName === 'payment' && declarations && !('create' in declarations))
+      problems.push('callbacks.payment.create is required: the CRM creates every payment through it');
+    for (const [action, declaration] of Object.entries(declarations ?? {}) as [string, Partial<CallbackDeclaration> | undefined][]) {
       const at = `callbacks.${groupName}.${action}`;
       const kind: CallbackKind | undefined = (group.known as Record<string, CallbackKind>)[action];
       if (!ACTION_NAME.test(action)) problems.push(`${at}: action names are Latin letters, digits, "-" and "_"`);
@@ -132,9 +140,9 @@ export function resolveCallbacks(
       // A known kind brings its own schema (the CRM's shape); an open-ended action must declare one.
       const input = declaration?.input ?? kind?.input;
       if (!input || typeof (input as { safeParse?: unknown }).safeParse !== 'function') problems.push(`${at}.input must be a zod schema`);
-      const path = declaration?.path ?? `/callback/${action}`;
+      const path = declaration?.path ?? (groupName === 'actions' ? `/callback/${action}` : `/callback/${groupName}/${action}`);
       if (!path.startsWith('/') || /[?#\s]/.test(path)) problems.push(`${at}.path must start with "/" and have no query, fragment or spaces`);
-      const field = declaration?.field === undefined ? (kind?.field ?? action) : declaration.field;
+      const field = declaration?.field === undefined ? (kind ? kind.field : action) : declaration.field;
       if (field !== null && !FIELD_NAME.test(field)) problems.push(`${at}.field must be a form field name`);
       const timeoutMs = declaration?.timeoutMs ?? DEFAULT_CALLBACK_TIMEOUT_MS;
       if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 120_000) problems.push(`${at}.timeoutMs must be 1 to 120000`);
@@ -146,13 +154,14 @@ export function resolveCallbacks(
           group: groupName as CallbackGroupName,
           action,
           path,
-          method: declaration!.method ?? kind?.method ?? 'POST',
+          method: kind?.method ?? declaration!.method ?? 'POST',
           field,
           input: input as z.ZodType,
-          output: declaration!.output,
+          // A known kind's answer is checked with the CRM's shape (D3); a declaration's own `output` applies only to open-ended actions.
+          output: kind?.output ?? declaration!.output,
           whenInactive: kind?.whenInactive ?? false,
           timeoutMs,
-          handle: (context: CallbackContext<unknown>) => declaration!.handle(context as never),
+          handle: (context: CallbackContext<unknown>) => declaration!.handle!(context as never),
         }),
       );
     }

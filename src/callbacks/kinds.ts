@@ -4,11 +4,13 @@
  * of that JSON (shared with the emulator, `src/protocol/`).
  *
  * Adding a kind: its schema in `src/protocol/`, a row here, and (for typed handlers) its entry in
- * `KnownCallbacks` in `declaration.ts`. Nothing else changes: routes, registration and dispatch read this table.
+ * `CallbacksInput` in `declaration.ts`. Nothing else changes: routes, registration and dispatch read this table.
  * @module
  */
 import type { z } from 'zod';
 import { CrmSystemSettings } from '../protocol/index.js';
+import { DELIVERY_KINDS } from './delivery.js';
+import { PAYMENT_KINDS } from './payment.js';
 
 /** How the CRM calls one action. */
 export interface CallbackKind {
@@ -19,6 +21,8 @@ export interface CallbackKind {
    */
   readonly field: string | null;
   readonly input: z.ZodType;
+  /** The `result` the CRM takes, checked before answering (the module may not loosen it). */
+  readonly output?: z.ZodType | undefined;
   /** Whether the CRM may send it while the module is off or frozen (the settings callback reports regardless). */
   readonly whenInactive: boolean;
 }
@@ -40,6 +44,10 @@ export const CALLBACK_GROUPS = Object.freeze({
     }),
     openEnded: true,
   }),
+  /** `integrations.delivery.actions` (§20.3.1, §21). */
+  delivery: Object.freeze({ place: ['integrations', 'delivery', 'actions'], known: DELIVERY_KINDS, openEnded: false }),
+  /** `integrations.payment.actions` (§20.4, §22). */
+  payment: Object.freeze({ place: ['integrations', 'payment', 'actions'], known: PAYMENT_KINDS, openEnded: false }),
 } satisfies Record<string, CallbackGroup>);
 
 export type CallbackGroupName = keyof typeof CALLBACK_GROUPS;

@@ -22,8 +22,8 @@ interface Budget {
   readonly timeoutMs: number;
 }
 
-/** Delivery callbacks the CRM sends as GET with a query string (PROTOCOL-INTEGRATIONS §21.1). */
-const GET_ACTIONS = new Set(['get', 'shipmentPointList', 'tariffList']);
+/** Callbacks the CRM sends as GET with a query string (PROTOCOL-INTEGRATIONS §21.1; payment `status`, §22.5). */
+const GET_ACTIONS = new Set(['delivery.get', 'delivery.shipmentPointList', 'delivery.tariffList', 'payment.status']);
 
 interface Answer {
   readonly status: number;
@@ -130,7 +130,7 @@ export async function checkCallbacks(runner: CheckRunner, emulator: EmulatorHand
       const url = callbackUrl(baseUrl, path);
       await runner.run(`${kind}.${action}`, `the ${kind} ${action} callback answers in the envelope, in time`, async () => {
         // An empty request: the module may refuse it, but in the envelope, without a 5xx, within the budget.
-        const answer = GET_ACTIONS.has(action)
+        const answer = GET_ACTIONS.has(`${kind}.${action}`)
           ? await client.get(`${url}${url.includes('?') ? '&' : '?'}clientId=${encodeURIComponent(registration.clientId)}`)
           : await post(url, { clientId: registration.clientId, [action]: '{}' });
         const json = parse(answer.body);

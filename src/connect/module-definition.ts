@@ -24,6 +24,7 @@ import { settingsCallback } from '../callbacks/settings-callback.js';
 import { defineJobs, type JobDefinition, type JobsInput } from '../jobs/define.js';
 import type { CrmClient } from '../crm/types.js';
 import type { CredentialsResponse } from '../protocol/index.js';
+import { integrationProblems, type ModuleIntegrations } from '../callbacks/integration-config.js';
 
 /** Text in one language, or per language (English is the fallback). */
 export type LocalizedText = string | ({ readonly en: string } & Partial<Readonly<Record<Locale, string>>>);
@@ -132,9 +133,7 @@ export interface ModuleDefinitionInput<Shape extends z.ZodRawShape = z.ZodRawSha
   readonly credentials?: readonly string[];
   readonly settings?: SettingsDefinition<Shape>;
   /** The `integrations` block sent at registration; a function may derive it from the settings. */
-  readonly integrations?:
-    | Readonly<Record<string, unknown>>
-    | ((settings: z.output<z.ZodObject<Shape>>) => Readonly<Record<string, unknown>>);
+  readonly integrations?: ModuleIntegrations | ((settings: z.output<z.ZodObject<Shape>>) => ModuleIntegrations);
   readonly availableCountries?: readonly string[];
   readonly paths?: Partial<ModulePaths>;
   readonly hooks?: ModuleHooks<z.output<z.ZodObject<Shape>>>;
@@ -242,6 +241,7 @@ export function defineModule<Shape extends z.ZodRawShape = z.ZodRawShape>(
   }
   if (input.simpleConnection !== undefined && (typeof input.simpleConnection.secret !== 'string' || input.simpleConnection.secret.trim() === ''))
     problems.push('simpleConnection.secret must be the non-empty Secret from the partner cabinet');
+  if (input.integrations !== undefined && typeof input.integrations !== 'function') problems.push(...integrationProblems(input.integrations));
   const callbacks = resolveCallbacks(input.callbacks, [settingsCallback(paths.settingsCallback)]);
   problems.push(...callbacks.problems);
   const ownPaths = new Set(Object.entries(paths).filter(([name]) => name !== 'settingsCallback').map(([, path]) => path));

@@ -23,6 +23,11 @@ import {
   StatusesResponse,
   StoresResponse,
   SuccessOnly,
+  CreateInvoiceResponse,
+  DeliveryTrackingResponse,
+  ImportInvoiceResponse,
+  InvoiceResponse,
+  PaymentCheckResponse,
 } from '../protocol/index.js';
 import type { CrmEndpoint } from './endpoints.js';
 
@@ -59,6 +64,13 @@ export const crmApiEndpoints = Object.freeze({
   sendNotification: endpoint({ method: 'POST', path: () => v5('/notifications/send'), response: SuccessOnly, right: null, retry: 'unsent', doc: '§24.8' }),
   checkFeatures: endpoint({ method: 'GET', path: () => v5('/features/check'), response: FeaturesResponse, right: null, retry: 'always', doc: '§24.9' }),
   settings: endpoint({ method: 'GET', path: () => v5('/settings'), response: SettingsResponse, right: null, retry: 'always', doc: '§24.7' }),
+  // A status pushed twice is the same status: retried. A created or imported invoice twice is two invoices.
+  deliveryTracking: endpoint({ method: 'POST', path: (code: string) => v5(`/delivery/generic/${seg(code)}/tracking`), response: DeliveryTrackingResponse, right: 'delivery_write', retry: 'always', doc: '§21.12' }),
+  paymentCheck: endpoint({ method: 'POST', path: () => v5('/payment/check'), response: PaymentCheckResponse, right: 'payments_read', retry: 'always', doc: '§22.6' }),
+  createInvoice: endpoint({ method: 'POST', path: () => v5('/payment/create-invoice'), response: CreateInvoiceResponse, right: 'payments_write', retry: 'unsent', doc: '§22.6' }),
+  updateInvoice: endpoint({ method: 'POST', path: () => v5('/payment/update-invoice'), response: SuccessOnly, right: 'payments_write', retry: 'always', doc: '§22.6' }),
+  invoice: endpoint({ method: 'GET', path: (uuid: string) => v5(`/payment/invoice/${seg(uuid)}`), response: InvoiceResponse, right: 'payments_read', retry: 'always', doc: '§22.6' }),
+  importInvoice: endpoint({ method: 'POST', path: () => v5('/payment/invoice/import'), response: ImportInvoiceResponse, right: 'payments_write', retry: 'unsent', doc: '§22.6' }),
 });
 
 export type CrmApiEndpointName = keyof typeof crmApiEndpoints;

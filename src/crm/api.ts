@@ -25,7 +25,14 @@ import type {
   QueryValue,
   Site,
   Store,
+  CreateInvoice,
+  ImportInvoice,
+  Invoice,
+  PaymentCheck,
+  StatusUpdate,
+  UpdateInvoice,
 } from '../protocol/index.js';
+import { TRACKING_BATCH_LIMIT } from '../protocol/index.js';
 import { crmApiEndpoints } from './api-endpoints.js';
 import { crmEndpoints, type CrmEndpoint } from './endpoints.js';
 
@@ -140,6 +147,24 @@ export interface CrmApi {
   readonly features: { check(codes: readonly string[]): Promise<Record<string, boolean>> };
   /** The account's system settings (§24.7). */
   systemSettings(): Promise<CrmSystemSettings>;
+  readonly delivery: {
+    /**
+     * Pushes delivery statuses (§21.12) for the module instance `code` (the connection's `moduleCode`). Longer
+     * lists go in calls of 100, in order.
+     */
+    tracking(code: string, updates: readonly StatusUpdate[]): Promise<void>;
+  };
+  readonly payments: {
+    /** Whether the CRM accepts a payment of this amount for the invoice (`ok: false`: void it at the gateway). */
+    check(check: PaymentCheck): Promise<{ ok: boolean; errorMsg?: string }>;
+    /** A pay link for an order payment (its CRM id). */
+    createInvoice(invoice: CreateInvoice): Promise<{ link: string }>;
+    /** Reports the invoice's status, amounts, refunds to the CRM. */
+    updateInvoice(update: UpdateInvoice): Promise<void>;
+    /** An invoice paid outside the CRM, attached to an order payment. */
+    importInvoice(invoice: ImportInvoice): Promise<{ invoiceUuid: string }>;
+    invoice(invoiceUuid: string): Promise<Invoice>;
+  };
 }
 
 const pageQuery = (page: PageOptions = {}) => ({ limit: page.limit, page: page.page });
@@ -247,5 +272,23 @@ export function createCrmApi(run: RunEndpoint): CrmApi {
       },
     }),
     systemSettings: async () => (await run(e.settings, [])).data.settings,
+    delivery: Object.freeze({
+      async tracking(code: string, updates: readonly StatusUpdate[]) {
+        for (let start = 0; start < updates.length; start += TRACKING_BATCH_LIMIT)
+          await run(e.deliveryTracking, [code], { form: { statusUpdate: updates.slice(start, start + TRACKING_BATCH_LIMIT) } });
+      },
+    }),
+    payments: Object.freeze({
+      async check(check: PaymentCheck) {
+        const { result } = (await run(e.paymentCheck, [], { form: { check } })).data;
+        return result.errorMsg === undefined ? { ok: result.success } : { ok: result.success, errorMsg: result.errorMsg };
+      },
+      createInvoice: async (createInvoice: CreateInvoice) => ({ link: (await run(e.createInvoice, [], { form: { createInvoice } })).data.result.link }),
+      async updateInvoice(updateInvoice: UpdateInvoice) {
+        await run(e.updateInvoice, [], { form: { updateInvoice } });
+      },
+      importInvoice: async (invoice: ImportInvoice) => ({ invoiceUuid: (await run(e.importInvoice, [], { form: { invoice } })).data.invoice.invoiceUuid }),
+      invoice: async (invoiceUuid: string) => (await run(e.invoice, [invoiceUuid])).data.invoice,
+    }),
   });
 }

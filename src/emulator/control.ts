@@ -19,6 +19,7 @@ import { EmulatorConflictError, EmulatorNotFoundError, EmulatorRequestError } fr
 import type { FaultRule, FaultTable } from './faults.js';
 import type { SimpleConnectOutcome, SimpleConnector } from './simple-connect.js';
 import type { ResourceControl } from './resource-control.js';
+import type { IntegrationControl } from './integration-control.js';
 import { makeApiKeyRecord, maskApiKey, type ApiKeyRecord } from './keys.js';
 import {
   moduleView,
@@ -41,7 +42,7 @@ export interface CreatedAccount {
   readonly apiKey: string;
 }
 
-export interface EmulatorControl extends ResourceControl {
+export interface EmulatorControl extends ResourceControl, IntegrationControl {
   createAccount(input: CreateAccountInput): CreatedAccount;
   createApiKey(account: string, input?: CreateApiKeyInput): { apiKey: string };
   revokeApiKey(account: string, apiKey: string): void;
@@ -80,7 +81,7 @@ export interface ControlDeps {
 }
 
 /** The connection-side operations; `server.ts` adds the business-data ones (`resource-control.ts`). */
-export function createControl({ state, faults, sender, connector, accountUrl }: ControlDeps): Omit<EmulatorControl, keyof ResourceControl> {
+export function createControl({ state, faults, sender, connector, accountUrl }: ControlDeps): Omit<EmulatorControl, keyof ResourceControl | keyof IntegrationControl> {
   function account(name: string): Account {
     const found = state.accounts.get(name);
     if (found === undefined) throw new EmulatorNotFoundError('account', name);

@@ -70,6 +70,8 @@ export type { SimpleConnectOutcome } from './simple-connect.js';
 export type { RateLimitOptions, RateLimitBy } from './rate-limit.js';
 export type { FaultRule } from './faults.js';
 export type { CallbackInput, CallbackOutcome, ResourceControl, SeedInput } from './resource-control.js';
+export type { DeliveryOutcome, IntegrationControl, InvoiceOutcome, PrintOutcome } from './integration-control.js';
+export type { OrderDelivery, StoredInvoice } from './integration-data.js';
 export type { SentNotification, StoredCustomer, StoredOrder } from './crm-data.js';
 export type {
   ActivityInput,

@@ -40,7 +40,7 @@ function select(name: string, label: string, options: readonly { code: string; n
 export function ordersPage(account: Account, notice?: { ok: boolean; text: string }): string {
   const data = dataOf(account);
   const rows = [...data.orders].reverse().map(
-    (o) => html`<tr data-order-id="${String(o.id)}"><td>${String(o.id)}</td><td>${o.number}</td><td><code>${o.site}</code></td>
+    (o) => html`<tr data-order-id="${String(o.id)}"><td>${String(o.id)}</td><td><a href="/admin/orders/${String(o.id)}">${o.number}</a></td><td><code>${o.site}</code></td>
 <td>${o.status}</td><td>${[o.firstName, o.lastName].filter(Boolean).join(' ')}</td><td>${String(o.totalSumm ?? 0)}</td><td>${o.createdAt}</td></tr>`,
   );
   const body = html`

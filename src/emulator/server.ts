@@ -20,6 +20,9 @@ import type { ResolvedEmulatorOptions } from './options.js';
 import { createEmulatorRateLimiter } from './rate-limit.js';
 import { createSimpleConnector, type SimpleConnector } from './simple-connect.js';
 import { createResourceControl, resourceControlRoutes } from './resource-control.js';
+import { createIntegrationControl } from './integration-control.js';
+import { integrationControlRoutes, integrationRoutes } from './integration-routes.js';
+import { orderIntegrationRoutes } from './order-integrations-page.js';
 import { resourceAdminRoutes } from './resource-admin.js';
 import { acceptMultipartFields, resourceRoutes } from './resource-routes.js';
 import { EmulatorState, type Account } from './state.js';
@@ -49,7 +52,8 @@ export function buildEmulatorApp(options: ResolvedEmulatorOptions, accountUrl: (
   const connector = createSimpleConnector({ timeoutMs: options.callbackTimeoutMs });
   const base = createControl({ state, faults, sender, connector, accountUrl });
   const { close: closeResources, ...resources } = createResourceControl({ account: base.account, timeoutMs: options.callbackTimeoutMs });
-  const control: EmulatorControl = { ...base, ...resources };
+  const { close: closeIntegrations, ...integrations } = createIntegrationControl({ account: base.account, timeoutMs: options.callbackTimeoutMs });
+  const control: EmulatorControl = { ...base, ...resources, ...integrations };
   const accounts = new WeakMap<FastifyRequest, Account>();
   const ctx: EmulatorContext = {
     state,
@@ -101,6 +105,7 @@ export function buildEmulatorApp(options: ResolvedEmulatorOptions, accountUrl: (
     acceptMultipartFields(scope);
     apiRoutes(scope, ctx);
     resourceRoutes(scope, ctx);
+    integrationRoutes(scope, ctx);
   });
   app.register(async (scope) => {
     // The admin pages are plain HTML forms; their POSTs are checked for a same-origin `Origin` in adminRoutes.
@@ -108,16 +113,19 @@ export function buildEmulatorApp(options: ResolvedEmulatorOptions, accountUrl: (
     adminRoutes(scope, ctx);
     requestLogRoutes(scope, ctx);
     resourceAdminRoutes(scope, ctx);
+    orderIntegrationRoutes(scope, ctx);
   });
   app.register(async (scope) => {
     controlRoutes(scope, ctx);
     resourceControlRoutes(scope, control);
+    integrationControlRoutes(scope, control);
   });
   app.setNotFoundHandler((_request, reply) => reply.code(404).type('text/html; charset=utf-8').send(NOT_FOUND_HTML));
   app.addHook('onClose', async () => {
     await sender.close();
     await connector.close();
     await closeResources();
+    await closeIntegrations();
   });
   return { app, control, sender, connector };
 }

@@ -14,3 +14,5 @@ export * from './localhost.js';
 export * from './crm-resources.js';
 export * from './query.js';
 export * from './multipart.js';
+export * from './delivery.js';
+export * from './payment.js';

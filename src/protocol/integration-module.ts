@@ -5,6 +5,8 @@
  */
 import { z } from 'zod';
 import { successEnvelope } from './envelope.js';
+import { DeliveryConfiguration } from './delivery.js';
+import { PaymentConfiguration } from './payment.js';
 
 /** Marketplace-wide symbol code: Latin letters, digits, `-` and `_` (PROTOCOL §1, DOC). */
 export const INTEGRATION_CODE_PATTERN = /^[A-Za-z0-9_-]+$/;
@@ -47,6 +49,15 @@ export const IntegrationModuleEdit = z
     // PROTOCOL §1: the CRM enforces that an instance code starts with the marketplace code.
     if (module.integrationCode !== undefined && !module.code.startsWith(module.integrationCode)) {
       ctx.addIssue({ code: 'custom', path: ['code'], message: 'Code prefix must match integrationCode' });
+    }
+    // Delivery and payment blocks: their types (INTEGRATIONS §20.10), so a module that registers here registers there.
+    for (const [kind, schema] of [['delivery', DeliveryConfiguration], ['payment', PaymentConfiguration]] as const) {
+      const block = module.integrations?.[kind];
+      if (block === undefined) continue;
+      const parsed = schema.safeParse(block);
+      if (!parsed.success) for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', path: ['integrations', kind, ...issue.path], message: issue.message });
+      else if (parsed.data.actions !== undefined && module.baseUrl === undefined)
+        ctx.addIssue({ code: 'custom', path: ['baseUrl'], message: 'baseUrl is required when actions are given' });
     }
     if (module.actions !== undefined && module.baseUrl === undefined) {
       ctx.addIssue({ code: 'custom', path: ['baseUrl'], message: 'baseUrl is required when actions are given' });

@@ -59,7 +59,8 @@ export async function startHarness(overrides: TestModuleInput = {}, options: Har
         scopes: ['order_read', 'reference_read'],
         credentials: ['/api/orders', '/api/reference/sites'],
         settings: testSettings,
-        integrations: (settings) => ({ payment: { currencies: [settings.currency] } }),
+        // Before the settings are saved (a simple connection left pending) there is no currency yet.
+        integrations: (settings) => ({ payment: { currencies: settings.currency ? [settings.currency] : [] } }),
         hooks: {
           async validateSettings({ settings, crm }) {
             const sites = await crm.sites();

@@ -1,0 +1,152 @@
+/**
+ * Delivery `calculate` served by the kit (`callbacks.delivery.calculate`) against a bare Fastify route doing the
+ * same handler work (parse the form, the `calculate` JSON through the same protocol schema, find the connection
+ * by clientId within the module, refuse a switched-off one, price the tariffs, answer in the envelope), in one
+ * run, at 64 concurrent connections. The kit also checks its answer against the CRM's shape; the bare route
+ * does not, as a hand-written module would not. Rounds alternate kit/bare; the medians are compared. Target:
+ * throughput ratio ≥ 0.90. p99 is printed for both. Exits 1 when the target is missed.
+ *
+ *   npx tsx bench/delivery.ts [--seconds 2] [--rounds 5] [--connections 1000]
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import formbody from '@fastify/formbody';
+import Fastify from 'fastify';
+import type { z } from 'zod';
+import { DeliveryCalculateRequest } from '../src/protocol/index.js';
+import { defineModule } from '../src/connect/module-definition.js';
+import { startModule } from '../src/host/start-module.js';
+import { generateKeyEntry } from '../src/store/keyring.js';
+import { openConnectionStore } from '../src/store/open-connection-store.js';
+import { fmt, measure, type LoadRequest } from './lib/load.js';
+
+const { values } = parseArgs({
+  options: { seconds: { type: 'string', default: '2' }, rounds: { type: 'string', default: '5' }, connections: { type: 'string', default: '1000' } },
+});
+const seconds = Number(values.seconds);
+const rounds = Number(values.rounds);
+const count = Number(values.connections);
+const CONCURRENCY = 64;
+const TARGET = 0.9;
+
+const dir = mkdtempSync(join(tmpdir(), 'rcmk-bench-delivery-'));
+const store = await openConnectionStore({ databaseUrl: join(dir, 'module.sqlite'), keyring: generateKeyEntry('bench') });
+const clientIds: string[] = [];
+for (let i = 0; i < count; i++) {
+  const { connection } = await store.saveConnect({
+    moduleCode: 'bench',
+    accountUrl: `https://shop${i}.retailcrm.ru`,
+    apiKey: `key-${i}-${'x'.repeat(24)}`,
+    settings: {},
+    apiVersion: '5.0',
+    scopes: [],
+    newClientId: `client-${i}-${'c'.repeat(40)}`,
+  });
+  await store.update(connection.id, connection.version, { state: 'active', active: true });
+  clientIds.push(connection.clientId);
+}
+
+// The handler work both servers do: price three tariffs by the parcels' weight.
+const TARIFFS = [
+  { code: 'express', name: 'Express courier', type: 'courier', base: 9, perKg: 1.5, minTerm: 1, maxTerm: 1 },
+  { code: 'standard', name: 'Standard courier', type: 'courier', base: 5, perKg: 1, minTerm: 2, maxTerm: 4 },
+  { code: 'pickup', name: 'Pick-up point', type: 'selfDelivery', base: 3, perKg: 0.5, minTerm: 3, maxTerm: 5 },
+] as const;
+const price = (input: z.output<typeof DeliveryCalculateRequest>) => {
+  const kilos = Math.max(1, Math.ceil((input.packages ?? []).reduce((sum, p) => sum + (p.weight ?? 0), 0) / 1000));
+  return TARIFFS.map((t) => ({ code: t.code, name: t.name, type: t.type, cost: Math.round((t.base + t.perKg * kilos) * 100) / 100, minTerm: t.minTerm, maxTerm: t.maxTerm }));
+};
+
+const module = await startModule({
+  module: defineModule({
+    integrationCode: 'bench',
+    name: 'Bench',
+    logo: 'https://bench.example/logo.svg',
+    baseUrl: 'http://127.0.0.1',
+    callbacks: { delivery: { calculate: { handle: ({ input }) => price(input) } } },
+  }),
+  store,
+  cookieSecret: 'bench-cookie-secret-bench-cookie-secret',
+  accountUrlPolicy: { allowLocal: true },
+  logger: false,
+});
+
+const bare = Fastify({ logger: false });
+await bare.register(formbody);
+bare.post('/callback/delivery/calculate', async (request, reply) => {
+  const form = request.body as { clientId?: string; calculate?: string };
+  if (!form.clientId || !form.calculate) return reply.code(400).send({ success: false, errorMsg: 'missing' });
+  const connection = await store.findByClientId(form.clientId);
+  if (!connection || connection.moduleCode !== 'bench') return reply.code(404).send({ success: false, errorMsg: 'unknown' });
+  if (connection.state !== 'active') return reply.code(403).send({ success: false, errorMsg: 'inactive' });
+  let json: unknown;
+  try {
+    json = JSON.parse(form.calculate);
+  } catch {
+    return reply.code(400).send({ success: false, errorMsg: 'not JSON' });
+  }
+  const parsed = DeliveryCalculateRequest.safeParse(json);
+  if (!parsed.success) return reply.code(400).send({ success: false, errorMsg: 'invalid' });
+  return { success: true, result: price(parsed.data) };
+});
+await bare.listen({ port: 0, host: '127.0.0.1' });
+const bareUrl = `http://127.0.0.1:${(bare.server.address() as { port: number }).port}`;
+
+// A calculate as the emulator sends it for a two-item order (PROTOCOL-INTEGRATIONS §21.3).
+const requests: LoadRequest[] = clientIds.map((clientId, i) => ({
+  method: 'POST' as const,
+  path: '/callback/delivery/calculate',
+  headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  body: new URLSearchParams({
+    clientId,
+    calculate: JSON.stringify({
+      store: { code: 'warehouse', name: 'Main warehouse' },
+      shipmentAddress: { countryIso: 'ES', city: 'Madrid', index: '28001' },
+      deliveryAddress: { countryIso: 'ES', city: 'Valencia', index: '46001', street: 'Calle Colón', building: '5' },
+      packages: [{ packageId: '1', weight: 800 + (i % 5) * 700, width: 200, length: 300, height: 150, items: [
+        { offerId: `o-${i}`, name: 'T-shirt', declaredValue: 19.9, cost: 19.9, quantity: 2 },
+        { offerId: 'gift', name: 'Sticker', declaredValue: 0, cost: 0, quantity: 1 },
+      ] }],
+      declaredValue: 39.8,
+      payerType: 'receiver',
+      shipmentDate: '2026-05-04',
+      currency: 'EUR',
+    }),
+  }).toString(),
+}));
+
+const names = ['kit delivery calculate', 'bare Fastify route'] as const;
+// One discarded round each: JIT, the store's page cache and the pools warm up before anything counts.
+for (const url of [module.url, bareUrl]) await measure({ url, requests, seconds: 1, connections: CONCURRENCY });
+const runs: { name: (typeof names)[number]; rps: number; p99: number; errors: number; non2xx: number }[] = [];
+for (let round = 0; round < rounds; round++) {
+  // Alternate which goes first, so a drift of the machine during a round hits both alike.
+  const order = round % 2 === 0 ? names : ([...names].reverse() as unknown as typeof names);
+  for (const name of order) {
+    const result = await measure({ url: name === names[0] ? module.url : bareUrl, requests, seconds, connections: CONCURRENCY });
+    runs.push({ name, ...result });
+  }
+}
+const median = (xs: number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+};
+const of = (name: string, key: 'rps' | 'p99') => median(runs.filter((r) => r.name === name).map((r) => r[key]));
+
+console.log(`delivery calculate vs bare route: ${count} connections, SQLite, ${CONCURRENCY} concurrent connections, ${seconds}s × ${rounds} rounds each`);
+for (const run of runs)
+  console.log(`  ${run.name.padEnd(22)} ${fmt(run.rps).padStart(8)} req/s   p99 ${fmt(run.p99, 1)} ms   errors ${run.errors}, non-2xx ${run.non2xx}`);
+for (const name of names) console.log(`  median ${name.padEnd(22)} ${fmt(of(name, 'rps')).padStart(8)} req/s   p99 ${fmt(of(name, 'p99'), 1)} ms`);
+const ratio = of(names[0], 'rps') / of(names[1], 'rps');
+const failures = runs.reduce((sum, r) => sum + r.errors + r.non2xx, 0);
+const met = ratio >= TARGET && failures === 0;
+console.log(`ratio (median kit / median bare): ${fmt(ratio, 2)}  target ≥ ${fmt(TARGET, 2)}  ${met ? 'OK' : 'NOT MET'}${failures ? ` (${failures} failed requests)` : ''}`);
+
+await module.close();
+await bare.close();
+await store.close();
+rmSync(dir, { recursive: true, force: true });
+process.exitCode = met ? 0 : 1;

@@ -1,0 +1,104 @@
+/**
+ * The delivery example in Chromium: connect the toy carrier from the Marketplace (mapping its "Delivered" to the
+ * account's "Complete"), create an order, pick the carrier on the order page, see its tariffs, save, get a track
+ * number, run the carrier's tracking from its settings page, and see the status, its history and the mapped
+ * order status on the order page. Screenshots go to test-results/delivery/.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { startDevEnvironment, type DevEnvironment } from '../src/dev/dev-environment.js';
+import { launchChromium } from './browser.js';
+
+const SHOTS = join('test-results', 'delivery');
+
+describe('the toy carrier in Chromium: tariffs, save, track number, tracking', () => {
+  let dev: DevEnvironment;
+  let browser: Browser;
+  let dataDir: string;
+  const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+
+  before(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    dataDir = mkdtempSync(join(tmpdir(), 'rcmk-e2e-delivery-'));
+    dev = await startDevEnvironment({ port: 0, emulatorPort: 0, dataDir, logLevel: 'silent', modulePath: 'examples/delivery-carrier/module.ts' });
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    await dev?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('connect, order, tariffs, save, track number, tracking pushes', async () => {
+    const context = await browser.newContext({ locale: 'en-US' });
+    const page = await context.newPage();
+    try {
+      await page.goto(dev.marketplaceUrl);
+      await page.locator(`article[data-integration-code="${dev.definition.integrationCode}"] a`, { hasText: 'Connect' }).click();
+      await page.waitForURL((url) => url.pathname === '/connect');
+      await page.fill('#apiKey', dev.apiKey);
+      await page.fill('#status_delivered', 'complete');
+      await shot(page, '01-connect-with-status-mapping');
+      await page.click('button[type=submit]');
+      await page.waitForURL(`${dev.accountUrl}/admin/integration/list`);
+
+      await page.goto(`${dev.accountUrl}/admin/orders`);
+      await page.fill('#number', 'DLV-1');
+      await page.fill('#firstName', 'Ana');
+      await page.fill('#productName', 'Teapot');
+      await page.fill('#price', '30');
+      await page.click('#create-order');
+      await page.locator('[role=status]', { hasText: 'Order DLV-1 created.' }).waitFor();
+      await page.click('#orders a:has-text("DLV-1")');
+      await page.waitForURL((url) => /^\/admin\/orders\/\d+$/.test(url.pathname));
+      const orderUrl = page.url();
+
+      // Pick the carrier: its calculate answers the tariffs.
+      await page.selectOption('#delivery-code', dev.definition.code);
+      await page.click('#calculate-delivery');
+      await page.locator('#tariffs').waitFor();
+      const tariffs = await page.locator('#tariffs').innerText();
+      assert.match(tariffs, /Express courier — 10\.50/);
+      assert.match(tariffs, /Standard courier — 6\.00/);
+      assert.match(tariffs, /Pick-up point — 3\.50/);
+      await shot(page, '02-order-tariffs');
+
+      await page.check('input[name=tariff][value=standard]');
+      await page.click('#save-delivery');
+      await page.locator('#track-number').waitFor();
+      assert.match(await page.locator('#track-number').innerText(), /^TC[0-9A-Z]+$/);
+      assert.equal(await page.locator('#delivery-cost').innerText(), '6.00');
+      assert.equal(await page.locator('#delivery-status').innerText(), 'Registered');
+      await shot(page, '03-order-delivery-saved');
+
+      // The carrier's tracking run, from its settings page: twice, to "Delivered".
+      await page.goto(`${dev.accountUrl}/admin/integration/list`);
+      await page.locator(`tr[data-code="${dev.definition.code}"] button`, { hasText: 'Open settings' }).click();
+      await page.waitForURL((url) => url.pathname === '/settings');
+      await page.click('#advance-tracking');
+      await page.waitForURL((url) => url.pathname === '/settings');
+      await page.click('#advance-tracking');
+      await page.waitForURL((url) => url.pathname === '/settings');
+      assert.equal(await page.locator('[data-parcel-status]').innerText(), 'delivered');
+      await shot(page, '04-carrier-tracking');
+
+      await page.goto(orderUrl);
+      assert.equal(await page.locator('#delivery-status').innerText(), 'Delivered');
+      const history = await page.locator('#delivery-history').innerText();
+      assert.match(history, /In transit/);
+      assert.match(history, /Delivered/);
+      assert.match(await page.locator('#order').innerText(), /complete/, 'the status mapping moved the order');
+      await shot(page, '05-order-delivered');
+
+      // Print the label: a PDF download.
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-print=label]')]);
+      assert.equal(download.suggestedFilename().endsWith('.pdf'), true);
+    } finally {
+      await context.close();
+    }
+  });
+});
