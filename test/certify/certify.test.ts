@@ -1,5 +1,5 @@
 /**
- * `certify` against real modules over HTTP: the example module and a healthy kit module pass; each
+ * `certify` against real modules over HTTP: the three example modules and a healthy kit module pass; each
  * deliberately broken variant fails with exactly one named reason; the JUnit XML says the same.
  */
 import assert from 'node:assert/strict';
@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { orderSyncModule } from '../../examples/order-sync/module.js';
+import { createModule as deliveryCarrier } from '../../examples/delivery-carrier/module.js';
+import { createModule as paymentGateway } from '../../examples/payment-gateway/module.js';
 import { certifyModule, CertifyReason, failureReasons, formatReport, junitXml, type CertifyReport } from '../../src/certify/index.js';
 import { startModule } from '../../src/host/start-module.js';
 import { generateKeyEntry } from '../../src/store/keyring.js';
@@ -67,6 +69,35 @@ describe('certify', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  for (const [name, createModule, integration] of [
+    ['delivery-carrier', deliveryCarrier, 'delivery.calculate'],
+    ['payment-gateway', paymentGateway, 'payment.create'],
+  ] as const) {
+    it(`passes the ${name} example module, its integration callbacks included`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), `rcmk-certify-${name}-`));
+      const store = await openConnectionStore({ databaseUrl: join(dir, 'm.sqlite'), keyring: generateKeyEntry('t') });
+      const running = await startModule({
+        module: createModule,
+        port: 0,
+        store,
+        accountUrlPolicy: { allowLocal: true },
+        cookieSecret: 'a-test-cookie-secret-of-32-characters!',
+        logger: false,
+      });
+      try {
+        const report = await certifyModule({ connectUrl: `${running.url}/connect` });
+        assert.equal(report.ok, true, explain(report));
+        const passed = report.checks.filter((c) => c.status === 'passed').map((c) => c.id);
+        for (const id of ['form.connect', 'activity.deliver', 'settings.deliver', integration, 'form.reinstall'])
+          assert.ok(passed.includes(id), `${id} passed\n${explain(report)}`);
+      } finally {
+        await running.close();
+        await store.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
 
   it('passes a healthy kit module by both methods, and writes JUnit XML without failures', async () => {
     const report = await certifyVariant('none');
