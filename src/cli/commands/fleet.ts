@@ -6,9 +6,8 @@
  */
 import { Command } from 'commander';
 import cliProgress from 'cli-progress';
-import { Redis } from 'ioredis';
 import { createConnectKit } from '../../connect/create-connect-kit.js';
-import { createRedisRateLimiter } from '../../crm/redis-rate-limiter.js';
+import { limiterFromEnv } from '../limiter-from-env.js';
 import { createCrmTransport } from '../../crm/transport.js';
 import { loadModuleFile } from '../../dev/module-file.js';
 import { ConfigError } from '../../errors.js';
@@ -42,12 +41,11 @@ async function openFleet(flags: FleetFlags) {
   const module = file.createModule(baseUrl);
   const store: ConnectionStore = await openStoreFromFlags(flags, { migrate: true });
   if (!(store instanceof KyselyConnectionStore)) throw new CliUsageError('fleet needs the kit\'s own store');
-  const redis = process.env.REDIS_URL ? new Redis(process.env.REDIS_URL, { maxRetriesPerRequest: 1 }) : undefined;
-  redis?.on('error', () => undefined);
+  const limiter = limiterFromEnv();
   const transport = createCrmTransport({
     accountUrlPolicy: { boxHosts: list(process.env.CRM_BOX_HOSTS), allowLocal: !isProduction() && process.env.RCMK_ALLOW_LOCAL === '1' },
-    // The instances' prefix, so the CLI draws on the same budgets (REDIS_RATE_PREFIX, default rmk:rl:).
-    ...(redis ? { rateLimiter: createRedisRateLimiter({ redis, ...(process.env.REDIS_RATE_PREFIX ? { prefix: process.env.REDIS_RATE_PREFIX } : {}) }) } : {}),
+    // The instances' budgets, so the CLI and the running module share the account's rate limit.
+    ...(limiter.rateLimiter ? { rateLimiter: limiter.rateLimiter } : {}),
   });
   const kit = createConnectKit({ module, store, transport });
   return {
@@ -56,7 +54,7 @@ async function openFleet(flags: FleetFlags) {
     transport,
     async close() {
       await transport.close();
-      redis?.disconnect();
+      limiter.close();
       await store.close();
     },
   };

@@ -6,6 +6,7 @@
 import { loadModuleFile, serveModuleFileAssets } from '../../dev/module-file.js';
 import { ConfigError } from '../../errors.js';
 import { startModule } from '../../host/start-module.js';
+import { limiterFromEnv } from '../limiter-from-env.js';
 import { loadKeyring } from '../../store/keyring.js';
 import { observabilityFromEnv } from '../../observability/from-env.js';
 import { parsePort, untilStopSignal, type CliCommand } from '../cli-command.js';
@@ -22,7 +23,7 @@ export const startCommand: CliCommand = {
   register(program, io) {
     program
       .command('start')
-      .description('Run a module in production: MODULE_BASE_URL, MODULE_SECRET_KEYS, DATABASE_URL, PORT, HOST, CRM_BOX_HOSTS, METRICS_*')
+      .description('Run a module in production: MODULE_BASE_URL, MODULE_SECRET_KEYS, DATABASE_URL, PORT, HOST, CRM_BOX_HOSTS, METRICS_*, REDIS_URL')
       .requiredOption('--module <file>', 'a built file exporting createModule(baseUrl)')
       .option('--port <port>', 'port (default: PORT or 8080)', parsePort)
       .option('--host <host>', 'interface (default: HOST or 0.0.0.0)')
@@ -33,6 +34,7 @@ export const startCommand: CliCommand = {
         process.env.NODE_ENV = 'production';
         const keyring = loadKeyring({ production: true }).keyring;
         const file = await loadModuleFile(flags.module);
+        const limiter = limiterFromEnv();
         const running = await startModule({
           module: file.createModule(baseUrl),
           production: true,
@@ -43,11 +45,13 @@ export const startCommand: CliCommand = {
           accountUrlPolicy: { boxHosts: list(process.env.CRM_BOX_HOSTS) },
           configure: (app) => serveModuleFileAssets(app, file),
           observability: observabilityFromEnv(process.env),
+          ...(limiter.rateLimiter ? { rateLimiter: limiter.rateLimiter } : {}),
         });
         io.out(`Module listening on ${running.url}, public address ${baseUrl}`);
         const signal = await untilStopSignal();
         io.out(`Stopping (${signal})…`);
         await running.close();
+        limiter.close();
       });
   },
 };
