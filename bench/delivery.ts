@@ -20,7 +20,8 @@ import { defineModule } from '../src/connect/module-definition.js';
 import { startModule } from '../src/host/start-module.js';
 import { generateKeyEntry } from '../src/store/keyring.js';
 import { openConnectionStore } from '../src/store/open-connection-store.js';
-import { fmt, measure, type LoadRequest } from './lib/load.js';
+import { compareKitWithBare } from './lib/kit-vs-bare.js';
+import { type LoadRequest } from './lib/load.js';
 
 const { values } = parseArgs({
   options: { seconds: { type: 'string', default: '2' }, rounds: { type: 'string', default: '5' }, connections: { type: 'string', default: '1000' } },
@@ -117,33 +118,16 @@ const requests: LoadRequest[] = clientIds.map((clientId, i) => ({
   }).toString(),
 }));
 
-const names = ['kit delivery calculate', 'bare Fastify route'] as const;
-// One discarded round each: JIT, the store's page cache and the pools warm up before anything counts.
-for (const url of [module.url, bareUrl]) await measure({ url, requests, seconds: 1, connections: CONCURRENCY });
-const runs: { name: (typeof names)[number]; rps: number; p99: number; errors: number; non2xx: number }[] = [];
-for (let round = 0; round < rounds; round++) {
-  // Alternate which goes first, so a drift of the machine during a round hits both alike.
-  const order = round % 2 === 0 ? names : ([...names].reverse() as unknown as typeof names);
-  for (const name of order) {
-    const result = await measure({ url: name === names[0] ? module.url : bareUrl, requests, seconds, connections: CONCURRENCY });
-    runs.push({ name, ...result });
-  }
-}
-const median = (xs: number[]) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-};
-const of = (name: string, key: 'rps' | 'p99') => median(runs.filter((r) => r.name === name).map((r) => r[key]));
-
-console.log(`delivery calculate vs bare route: ${count} connections, SQLite, ${CONCURRENCY} concurrent connections, ${seconds}s × ${rounds} rounds each`);
-for (const run of runs)
-  console.log(`  ${run.name.padEnd(22)} ${fmt(run.rps).padStart(8)} req/s   p99 ${fmt(run.p99, 1)} ms   errors ${run.errors}, non-2xx ${run.non2xx}`);
-for (const name of names) console.log(`  median ${name.padEnd(22)} ${fmt(of(name, 'rps')).padStart(8)} req/s   p99 ${fmt(of(name, 'p99'), 1)} ms`);
-const ratio = of(names[0], 'rps') / of(names[1], 'rps');
-const failures = runs.reduce((sum, r) => sum + r.errors + r.non2xx, 0);
-const met = ratio >= TARGET && failures === 0;
-console.log(`ratio (median kit / median bare): ${fmt(ratio, 2)}  target ≥ ${fmt(TARGET, 2)}  ${met ? 'OK' : 'NOT MET'}${failures ? ` (${failures} failed requests)` : ''}`);
+const met = await compareKitWithBare({
+  title: `delivery calculate vs bare route: ${count} connections, SQLite`,
+  kit: { name: 'kit delivery calculate', url: module.url },
+  bare: { name: 'bare Fastify route', url: bareUrl },
+  requests,
+  seconds,
+  rounds,
+  connections: CONCURRENCY,
+  target: TARGET,
+});
 
 await module.close();
 await bare.close();
