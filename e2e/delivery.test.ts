@@ -5,36 +5,24 @@
  * order status on the order page. Screenshots go to test-results/delivery/.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { startDevEnvironment, type DevEnvironment } from '../src/dev/dev-environment.js';
-import { launchChromium } from './browser.js';
-
-const SHOTS = join('test-results', 'delivery');
+import type { Page } from 'playwright-core';
+import type { DevEnvironment } from '../src/dev/dev-environment.js';
+import { startDevInChromium, type DevInChromium } from './browser.js';
 
 describe('the toy carrier in Chromium: tariffs, save, track number, tracking', () => {
+  let run: DevInChromium;
   let dev: DevEnvironment;
-  let browser: Browser;
-  let dataDir: string;
-  const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  const shot = (page: Page, name: string) => run.shot(page, name);
 
   before(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    dataDir = mkdtempSync(join(tmpdir(), 'rcmk-e2e-delivery-'));
-    dev = await startDevEnvironment({ port: 0, emulatorPort: 0, dataDir, logLevel: 'silent', modulePath: 'examples/delivery-carrier/module.ts' });
-    browser = await launchChromium();
+    run = await startDevInChromium('delivery', { modulePath: 'examples/delivery-carrier/module.ts' });
+    dev = run.dev;
   });
-  after(async () => {
-    await browser?.close();
-    await dev?.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  after(() => run?.close());
 
   it('connect, order, tariffs, save, track number, tracking pushes', async () => {
-    const context = await browser.newContext({ locale: 'en-US' });
+    const context = await run.browser.newContext({ locale: 'en-US' });
     const page = await context.newPage();
     try {
       await page.goto(dev.marketplaceUrl);
