@@ -221,6 +221,7 @@ describe('declared callbacks', () => {
       ['text/plain (read as no fields)', () => post('/callback/quote', 'clientId=x', 'text/plain'), 400],
       ['malformed JSON body', () => post('/callback/quote', '{"clientId":', 'application/json'), 400],
       ['a body over the limit', () => post('/callback/quote', form({ ...good(), pad: 'x'.repeat(70 * 1024) })), 413],
+      ['the input field given twice', () => post('/callback/quote', `${form(good())}&quote=${encodeURIComponent(good().quote)}`), 400],
       ['the handler refuses', () => post('/callback/quote', form({ ...good(), quote: JSON.stringify({ items: [{ sku: 'forbidden', quantity: 1 }] }) })), 400],
     ];
     for (const [name, send, status] of cases) {

@@ -15,6 +15,7 @@ import { errorMessage } from '../i18n/index.js';
 import type { HostContext } from '../host/plugin.js';
 import { readSession, sessionStillValid } from '../host/session.js';
 import { dispatchCallback } from './dispatch.js';
+import { refuseRepeated } from '../host/input.js';
 import { observeCallback } from '../observability/telemetry.js';
 import { MultipartError, multipartBoundary, parseMultipartFields } from '../protocol/index.js';
 import type { ModuleRouteTools } from './own-routes.js';
@@ -47,6 +48,8 @@ export async function callbackRoutes(app: FastifyInstance, host: HostContext, op
       scope.route({
         method: declared.method,
         url: declared.path,
+        // A field given twice is refused at the edge, as on every route of the kit (the last one would win).
+        preValidation: refuseRepeated,
         handler: async (request: FastifyRequest, reply: FastifyReply) => {
           const source = declared.method === 'GET' ? request.query : request.body;
           const fields = source && typeof source === 'object' && !Array.isArray(source) ? (source as Record<string, unknown>) : {};

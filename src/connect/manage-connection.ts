@@ -44,7 +44,7 @@ export async function changeApiKey(
     }));
     return { ok: true, connection: updated };
   } catch (error) {
-    return { ok: false, failure: failureFromError(error, locale, kit.logger) };
+    return { ok: false, failure: failureFromError(error, locale, kit.logger, [apiKey]) };
   }
 }
 

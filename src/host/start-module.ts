@@ -169,6 +169,7 @@ export async function startModule(options: StartModuleOptions): Promise<RunningM
   });
   let jobs: JobRunner | undefined;
   let jobsStopped = false;
+  let reconciler: { stop(): Promise<void> } | undefined;
   try {
     // Production refuses local account addresses whatever NODE_ENV says (STYLE R17: dev switches never ship).
     const env = production ? { NODE_ENV: 'production' } : process.env;
@@ -218,7 +219,7 @@ export async function startModule(options: StartModuleOptions): Promise<RunningM
       await app.ready();
       early.open();
     } else await app.listen({ port: options.port ?? 0, host });
-    const reconciler = options.reconcile === false ? undefined : startReconciler(kit, options.reconcile ?? {});
+    reconciler = options.reconcile === false ? undefined : startReconciler(kit, options.reconcile ?? {});
     await jobs?.start();
     const runner = jobs;
     if (store instanceof KyselyConnectionStore) offerReregistration(kit, store.db, app.log);
@@ -240,6 +241,7 @@ export async function startModule(options: StartModuleOptions): Promise<RunningM
     };
   } catch (error) {
     await jobs?.stop().catch(() => undefined);
+    await reconciler?.stop().catch(() => undefined);
     await app.close();
     await early?.close();
     if (!options.store) await store.close();

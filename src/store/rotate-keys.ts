@@ -71,7 +71,13 @@ export async function rotateKeys(
         .selectFrom('rcmk_connections')
         .select(['id', 'key_id', 'client_id_sealed', 'api_key_sealed', 'client_id_hash', 'staged_api_key_sealed', 'settings', 'staged_settings'])
         // Settings written by a process still on the old keyring may carry the old key under a current key_id.
-        .where((eb) => eb.or([eb('key_id', '<>', newKeyId), eb('settings', 'not like', `v1.${newKeyId}.%`)]))
+        .where((eb) =>
+          eb.or([
+            eb('key_id', '<>', newKeyId),
+            eb('settings', 'not like', `v1.${newKeyId}.%`),
+            eb.and([eb('staged_settings', 'is not', null), eb('staged_settings', 'not like', `v1.${newKeyId}.%`)]),
+          ]),
+        )
         .where('id', '>', lastId)
         .orderBy('id')
         .limit(batchSize)

@@ -514,15 +514,22 @@ export function describeConnectionStore(
       await store.update(keyed.id, keyed.version, { settings: { carrierToken: newToken } });
       assert.deepEqual((await store.findById(changed.id))?.settings, { carrierToken: newToken });
       // A staged re-connect carries its own key and settings: both sealed like the live ones.
-      const stagedInput = sampleConnectInput({ accountUrl: inputs[1]?.accountUrl ?? '' });
+      const stagedInput = sampleConnectInput({ accountUrl: inputs[1]?.accountUrl ?? '', settings: { carrierToken: token() } });
       await store.stageConnect(stagedInput, 'dump-stage');
+      // A first connection staged (an insert), and a stage written by update.
+      const firstStaged = sampleConnectInput({ settings: { carrierToken: token() } });
+      const inserted = (await store.stageConnect(firstStaged, 'dump-first')).connection;
+      const updateSecret = token();
+      await store.update(inserted.id, inserted.version, { stage: { id: 'dump-update', settings: { carrierToken: updateSecret }, apiVersion: null, scopes: [] } });
       const draftKey = sampleConnectInput().apiKey;
       const draftSecret = token();
       await store.saveDraft?.({ accountUrl: inputs[0]?.accountUrl ?? '', apiKey: draftKey, secrets: { carrierToken: draftSecret }, bindingHash: 'session', expiresAt: new Date(Date.now() + 60_000) });
       const dump = await (caps.rawDump as NonNullable<typeof caps.rawDump>)(store);
       const haystack = Buffer.from(typeof dump === 'string' ? Buffer.from(dump, 'utf8') : dump);
-      const settingSecrets = [...inputs, stagedInput].map((i) => String(i.settings.carrierToken));
-      for (const secret of [...inputs.flatMap((i) => [i.apiKey, i.newClientId]), ...settingSecrets, newKey, newToken, stagedInput.apiKey, draftKey, draftSecret]) {
+      const settingSecrets = [...inputs, stagedInput, firstStaged].map((i) => String(i.settings.carrierToken));
+      settingSecrets.push(updateSecret);
+      assert.ok(settingSecrets.every((secret) => secret.length > 10), 'every setting secret is a real token');
+      for (const secret of [...inputs.flatMap((i) => [i.apiKey, i.newClientId]), ...settingSecrets, newKey, newToken, stagedInput.apiKey, firstStaged.apiKey, draftKey, draftSecret]) {
         for (const form of [secret, Buffer.from(secret, 'utf8').toString('base64'), Buffer.from(secret, 'utf8').toString('hex')]) {
           assert.equal(haystack.indexOf(form), -1, 'a secret appears in the raw storage');
           assert.equal(haystack.indexOf(Buffer.from(form, 'utf16le')), -1, 'a secret appears in the raw storage (UTF-16)');
