@@ -22,6 +22,7 @@ import { generateKeyEntry } from '../src/store/keyring.js';
 import { openConnectionStore } from '../src/store/open-connection-store.js';
 import { createObservability, observeCallback, type Observed } from '../src/observability/index.js';
 import { fmt, measure, type LoadRequest } from './lib/load.js';
+import { seedActiveConnections } from './lib/bench-store.js';
 
 const { values } = parseArgs({
   options: { seconds: { type: 'string', default: '3' }, connections: { type: 'string', default: '2000' }, rounds: { type: 'string', default: '15' } },
@@ -32,22 +33,9 @@ const rounds = Number(values.rounds);
 
 const dir = mkdtempSync(join(tmpdir(), 'rcmk-bench-activity-'));
 const store = await openConnectionStore({ databaseUrl: join(dir, 'module.sqlite'), keyring: generateKeyEntry('bench') });
-const clientIds: string[] = [];
+const clientIds = await seedActiveConnections(store, count);
 // A second set of connections for the module with metrics on, so neither run repeats the other's last flips.
-const observedClientIds: string[] = [];
-for (let i = 0; i < 2 * count; i++) {
-  const { connection } = await store.saveConnect({
-    moduleCode: 'bench',
-    accountUrl: `https://shop${i}.retailcrm.ru`,
-    apiKey: `key-${i}-${'x'.repeat(24)}`,
-    settings: {},
-    apiVersion: '5.0',
-    scopes: [],
-    newClientId: `client-${i}-${'c'.repeat(40)}`,
-  });
-  await store.update(connection.id, connection.version, { state: 'active', active: true });
-  (i < count ? clientIds : observedClientIds).push(connection.clientId);
-}
+const observedClientIds = await seedActiveConnections(store, count, count);
 
 const startBenchModule = (observed: boolean) =>
   startModule({

@@ -12,14 +12,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import formbody from '@fastify/formbody';
-import Fastify from 'fastify';
 import type { z } from 'zod';
 import { DeliveryCalculateRequest } from '../src/protocol/index.js';
 import { defineModule } from '../src/connect/module-definition.js';
 import { startModule } from '../src/host/start-module.js';
 import { generateKeyEntry } from '../src/store/keyring.js';
 import { openConnectionStore } from '../src/store/open-connection-store.js';
+import { seedActiveConnections, startBareCallback } from './lib/bench-store.js';
 import { compareKitWithBare } from './lib/kit-vs-bare.js';
 import { type LoadRequest } from './lib/load.js';
 
@@ -34,20 +33,7 @@ const TARGET = 0.9;
 
 const dir = mkdtempSync(join(tmpdir(), 'rcmk-bench-delivery-'));
 const store = await openConnectionStore({ databaseUrl: join(dir, 'module.sqlite'), keyring: generateKeyEntry('bench') });
-const clientIds: string[] = [];
-for (let i = 0; i < count; i++) {
-  const { connection } = await store.saveConnect({
-    moduleCode: 'bench',
-    accountUrl: `https://shop${i}.retailcrm.ru`,
-    apiKey: `key-${i}-${'x'.repeat(24)}`,
-    settings: {},
-    apiVersion: '5.0',
-    scopes: [],
-    newClientId: `client-${i}-${'c'.repeat(40)}`,
-  });
-  await store.update(connection.id, connection.version, { state: 'active', active: true });
-  clientIds.push(connection.clientId);
-}
+const clientIds = await seedActiveConnections(store, count);
 
 // The handler work both servers do: price three tariffs by the parcels' weight.
 const TARIFFS = [
@@ -74,26 +60,8 @@ const module = await startModule({
   logger: false,
 });
 
-const bare = Fastify({ logger: false });
-await bare.register(formbody);
-bare.post('/callback/delivery/calculate', async (request, reply) => {
-  const form = request.body as { clientId?: string; calculate?: string };
-  if (!form.clientId || !form.calculate) return reply.code(400).send({ success: false, errorMsg: 'missing' });
-  const connection = await store.findByClientId(form.clientId);
-  if (!connection || connection.moduleCode !== 'bench') return reply.code(404).send({ success: false, errorMsg: 'unknown' });
-  if (connection.state !== 'active') return reply.code(403).send({ success: false, errorMsg: 'inactive' });
-  let json: unknown;
-  try {
-    json = JSON.parse(form.calculate);
-  } catch {
-    return reply.code(400).send({ success: false, errorMsg: 'not JSON' });
-  }
-  const parsed = DeliveryCalculateRequest.safeParse(json);
-  if (!parsed.success) return reply.code(400).send({ success: false, errorMsg: 'invalid' });
-  return { success: true, result: price(parsed.data) };
-});
-await bare.listen({ port: 0, host: '127.0.0.1' });
-const bareUrl = `http://127.0.0.1:${(bare.server.address() as { port: number }).port}`;
+const bare = await startBareCallback({ store, path: '/callback/delivery/calculate', field: 'calculate', schema: DeliveryCalculateRequest, handle: price });
+const bareUrl = bare.url;
 
 // A calculate as the emulator sends it for a two-item order (PROTOCOL-INTEGRATIONS §21.3).
 const requests: LoadRequest[] = clientIds.map((clientId, i) => ({
