@@ -32,6 +32,8 @@ export interface DevInChromium {
   readonly browser: Browser;
   /** A full-page screenshot named `name`.png in the test's folder under test-results/. */
   shot(page: Page, name: string): Promise<Buffer>;
+  /** Steps 1–3 of the seed: the Marketplace, Connect on the module's card, its form at `/connect`. */
+  openConnectForm(page: Page): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -48,6 +50,11 @@ export async function startDevInChromium(shots: string, options: DevOptions = {}
     dev,
     browser,
     shot: (page, name) => page.screenshot({ path: join(folder, `${name}.png`), fullPage: true }),
+    async openConnectForm(page) {
+      await page.goto(dev.marketplaceUrl);
+      await page.locator(`article[data-integration-code="${dev.definition.integrationCode}"] a`, { hasText: 'Connect' }).click();
+      await page.waitForURL((url) => url.pathname === '/connect');
+    },
     async close() {
       await browser.close();
       await dev.close();

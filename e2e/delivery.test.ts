@@ -25,9 +25,7 @@ describe('the toy carrier in Chromium: tariffs, save, track number, tracking', (
     const context = await run.browser.newContext({ locale: 'en-US' });
     const page = await context.newPage();
     try {
-      await page.goto(dev.marketplaceUrl);
-      await page.locator(`article[data-integration-code="${dev.definition.integrationCode}"] a`, { hasText: 'Connect' }).click();
-      await page.waitForURL((url) => url.pathname === '/connect');
+      await run.openConnectForm(page);
       await page.fill('#apiKey', dev.apiKey);
       await page.fill('#status_delivered', 'complete');
       await shot(page, '01-connect-with-status-mapping');

@@ -20,9 +20,7 @@ describe('order-sync in Chromium: Sync now lists an order made in the CRM', () =
     const page = await context.newPage();
     try {
       // Connect from the Marketplace.
-      await page.goto(dev.marketplaceUrl);
-      await page.locator(`article[data-integration-code="${dev.definition.integrationCode}"] a`, { hasText: 'Connect' }).click();
-      await page.waitForURL((url) => url.pathname === '/connect');
+      await run.openConnectForm(page);
       await page.fill('#apiKey', dev.apiKey);
       await page.fill('#siteCode', 'main');
       await page.click('button[type=submit]');

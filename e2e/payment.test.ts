@@ -24,9 +24,7 @@ describe('the toy gateway in Chromium: invoice, pay page, paid, refund', () => {
     const context = await run.browser.newContext({ locale: 'en-US' });
     const page = await context.newPage();
     try {
-      await page.goto(dev.marketplaceUrl);
-      await page.locator(`article[data-integration-code="${dev.definition.integrationCode}"] a`, { hasText: 'Connect' }).click();
-      await page.waitForURL((url) => url.pathname === '/connect');
+      await run.openConnectForm(page);
       await page.fill('#apiKey', dev.apiKey);
       await page.click('button[type=submit]');
       await page.waitForURL(`${dev.accountUrl}/admin/integration/list`);

@@ -14,12 +14,6 @@ describe('the seed in Chromium: old connection method end to end', () => {
   let dev: DevEnvironment;
   const shot = (page: Page, name: string) => run.shot(page, name);
 
-  /** Steps 1–3: from the Marketplace card to the module's form. */
-  async function openConnectForm(page: Page) {
-    await page.goto(dev.marketplaceUrl);
-    await page.locator(`article[data-integration-code="${dev.definition.integrationCode}"] a`, { hasText: 'Connect' }).click();
-    await page.waitForURL((url) => url.pathname === '/connect');
-  }
 
   async function fillSettings(page: Page, apiKey: string) {
     await page.fill('#apiKey', apiKey);
@@ -42,7 +36,7 @@ describe('the seed in Chromium: old connection method end to end', () => {
       // Steps 1–2: the card in the Marketplace, Connect sends the browser to the module with ?account=.
       await page.goto(dev.marketplaceUrl);
       await shot(page, '01-marketplace');
-      await openConnectForm(page);
+      await run.openConnectForm(page);
       assert.equal(new URL(page.url()).searchParams.get('account'), `${dev.accountUrl}/`);
       // Step 3: the form, with the account filled in.
       assert.equal(await page.inputValue('#account'), dev.accountUrl);
@@ -83,7 +77,7 @@ describe('the seed in Chromium: old connection method end to end', () => {
     const context = await run.browser.newContext({ locale: 'ru-RU', extraHTTPHeaders: { 'Accept-Language': 'ru-RU,ru;q=0.9' } });
     const page = await context.newPage();
     try {
-      await openConnectForm(page);
+      await run.openConnectForm(page);
       assert.equal(await page.getAttribute('html', 'lang'), 'ru');
       await fillSettings(page, dev.weakApiKey);
       await page.click('button[type=submit]');
@@ -101,7 +95,7 @@ describe('the seed in Chromium: old connection method end to end', () => {
     const context = await run.browser.newContext({ locale: 'en-US' });
     const page = await context.newPage();
     try {
-      await openConnectForm(page);
+      await run.openConnectForm(page);
       await fillSettings(page, 'ThisKeyDoesNotExistInTheAccount1');
       await page.click('button[type=submit]');
       await page.locator('[role=alert]').waitFor();
