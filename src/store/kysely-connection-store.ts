@@ -156,25 +156,7 @@ export class KyselyConnectionStore implements ConnectionStore {
       let existing = await this.#selectByAccount(trx, input.accountUrl, input.moduleCode);
       if (!existing) {
         const id = randomUUID();
-        const row: Row = {
-          id,
-          module_code: input.moduleCode,
-          account_url: input.accountUrl,
-          ...this.#sealSecrets(id, input.newClientId, input.apiKey),
-          settings: this.#sealSettings(id, input.settings),
-          state: 'pending',
-          active: 0,
-          freeze: 0,
-          api_version: input.apiVersion,
-          scopes: JSON.stringify(input.scopes),
-          created_at: now,
-          updated_at: now,
-          version: 1,
-          crm_settings: '{}',
-          ...NO_STAGE,
-          connected_at: null,
-          sessions_ended_at: null,
-        };
+        const row = this.#newRow(id, input, now);
         // ON CONFLICT DO NOTHING: a concurrent connect of the same account that committed first wins the insert
         // (PostgreSQL waits for it), and this call falls through to the update below.
         const inserted = await trx
@@ -231,23 +213,9 @@ export class KyselyConnectionStore implements ConnectionStore {
       if (!existing) {
         const id = randomUUID();
         const row: Row = {
-          id,
-          module_code: input.moduleCode,
-          account_url: input.accountUrl,
-          ...this.#sealSecrets(id, input.newClientId, input.apiKey),
+          ...this.#newRow(id, input, now),
           staged_api_key_sealed: this.sealer.seal(input.apiKey, id, 'stagedApiKey'),
           ...stagedFor(id),
-          settings: this.#sealSettings(id, input.settings),
-          state: 'pending',
-          active: 0,
-          freeze: 0,
-          api_version: input.apiVersion,
-          scopes: JSON.stringify(input.scopes),
-          created_at: now,
-          updated_at: now,
-          version: 1,
-          connected_at: null,
-          sessions_ended_at: null,
         };
         const inserted = await trx
           .insertInto(T)
@@ -424,6 +392,29 @@ export class KyselyConnectionStore implements ConnectionStore {
       client_id_sealed: this.sealer.seal(clientId, id, 'clientId'),
       api_key_sealed: this.sealer.seal(apiKey, id, 'apiKey'),
       key_id: this.sealer.sealingKeyId,
+    };
+  }
+
+  /** A new connection's row, pending, with every secret sealed under its own id. */
+  #newRow(id: string, input: ConnectInput, now: string): Row {
+    return {
+      id,
+      module_code: input.moduleCode,
+      account_url: input.accountUrl,
+      ...this.#sealSecrets(id, input.newClientId, input.apiKey),
+      settings: this.#sealSettings(id, input.settings),
+      state: 'pending',
+      active: 0,
+      freeze: 0,
+      api_version: input.apiVersion,
+      scopes: JSON.stringify(input.scopes),
+      created_at: now,
+      updated_at: now,
+      version: 1,
+      crm_settings: '{}',
+      ...NO_STAGE,
+      connected_at: null,
+      sessions_ended_at: null,
     };
   }
 
