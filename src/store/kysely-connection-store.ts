@@ -129,7 +129,7 @@ export class KyselyConnectionStore implements ConnectionStore {
     if (clientId === '') return undefined;
     const hashes = this.sealer.lookupHashes(clientId);
     const rows = await this.#run(
-      async () =>
+      () =>
         (hashes.length === 1 ? this.#hot.selectByHash(hashes[0] as string) : undefined) ??
         this.db.selectFrom(T).selectAll().where('client_id_hash', 'in', hashes).execute(),
     );
@@ -139,7 +139,7 @@ export class KyselyConnectionStore implements ConnectionStore {
   }
 
   async findById(id: string): Promise<Connection | undefined> {
-    const row = await this.#run(async () => this.#hot.selectById(id) ?? this.db.selectFrom(T).selectAll().where('id', '=', id).executeTakeFirst());
+    const row = await this.#run(() => this.#hot.selectById(id) ?? this.db.selectFrom(T).selectAll().where('id', '=', id).executeTakeFirst());
     return row && this.#toConnection(row);
   }
 
@@ -312,9 +312,13 @@ export class KyselyConnectionStore implements ConnectionStore {
     };
     if (!sealing && events.length === 0) {
       // Fast path: one precompiled statement, no transaction, when nothing else must commit with it.
-      const updating = this.#hot.updateAtVersion(set, id, expectedVersion);
+      let updating = true;
+      const row = await this.#run(() => {
+        const done = this.#hot.updateAtVersion(set, id, expectedVersion);
+        updating = done !== undefined;
+        return done;
+      });
       if (updating) {
-        const row = await this.#run(() => updating);
         if (row) return this.#toConnection(row);
         const current = await this.#run(() => this.db.selectFrom(T).select('version').where('id', '=', id).executeTakeFirst());
         if (!current) throw new ConnectionNotFoundError(`No connection with id ${id}`);
@@ -478,6 +482,11 @@ export class KyselyConnectionStore implements ConnectionStore {
     let clientId = known.clientId;
     let apiKey = known.apiKey;
     let settings: Readonly<Record<string, unknown>> | undefined;
+    // Everything a callback's lookup may not read is made on first read (the activity callback reads the flags only).
+    let scopes: readonly string[] | undefined;
+    let crmSettings: Readonly<Record<string, unknown>> | undefined;
+    let createdAt: Date | undefined;
+    let updatedAt: Date | undefined;
     const connection: Connection = {
       id: row.id,
       moduleCode: row.module_code,
@@ -495,11 +504,19 @@ export class KyselyConnectionStore implements ConnectionStore {
       active: Number(row.active) === 1,
       freeze: Number(row.freeze) === 1,
       apiVersion: row.api_version,
-      scopes: Object.freeze(JSON.parse(row.scopes) as string[]),
-      createdAt: new Date(row.created_at),
-      updatedAt: new Date(row.updated_at),
+      get scopes(): readonly string[] {
+        return (scopes ??= Object.freeze(JSON.parse(row.scopes) as string[]));
+      },
+      get createdAt(): Date {
+        return (createdAt ??= new Date(row.created_at));
+      },
+      get updatedAt(): Date {
+        return (updatedAt ??= new Date(row.updated_at));
+      },
       version: Number(row.version),
-      crmSettings: Object.freeze(JSON.parse(row.crm_settings ?? '{}') as Record<string, unknown>),
+      get crmSettings(): Readonly<Record<string, unknown>> {
+        return (crmSettings ??= Object.freeze(JSON.parse(row.crm_settings ?? '{}') as Record<string, unknown>));
+      },
       connectedAt: row.connected_at === null || row.connected_at === undefined ? null : new Date(row.connected_at),
       staged: row.stage_id === null || row.stage_id === undefined ? null : this.#toStaged(row, known, () => connection.apiKey),
       sessionsEndedAt: row.sessions_ended_at === null || row.sessions_ended_at === undefined ? null : new Date(row.sessions_ended_at),
@@ -531,16 +548,18 @@ export class KyselyConnectionStore implements ConnectionStore {
     });
   }
 
-  async #run<R>(work: () => Promise<R>): Promise<R> {
+  /** Runs store work, classifying its failure; a result at hand (SQLite's direct path) is passed on as it is. */
+  #run<R>(work: () => R | Promise<R>): R | Promise<R> {
     try {
-      return await work();
+      const result = work();
+      return result instanceof Promise ? result.catch((error: unknown) => Promise.reject(classifyStoreError(error))) : result;
     } catch (error) {
       throw classifyStoreError(error);
     }
   }
 
   #transaction<R>(work: (trx: Transaction<StoreDatabase>) => Promise<R>): Promise<R> {
-    return this.#run(() => this.db.transaction().execute(work));
+    return this.#run(() => this.db.transaction().execute(work)) as Promise<R>;
   }
 }
 

@@ -27,6 +27,8 @@ import type { DirectQuery } from './open-connection-store.js';
 import { CONNECTIONS_TABLE, type ConnectionsTable, type StoreDatabase } from './schema.js';
 
 type Row = ConnectionsTable;
+/** Rows at once on SQLite's direct path, a promise through Kysely: a lookup pays no promise it does not need. */
+type Rows<R> = R | Promise<R>;
 type Template<N extends string> = (values: Readonly<Record<N, unknown>>) => CompiledQuery<Row>;
 
 /**
@@ -64,12 +66,12 @@ export class HotQueries {
   }
 
   /** The rows whose `client_id_hash` is `hash` (unique: at most one). */
-  selectByHash(hash: string): Promise<Row[]> | undefined {
+  selectByHash(hash: string): Rows<Row[]> | undefined {
     return this.#byHash && this.#execute(this.#byHash({ hash }), true);
   }
 
   /** The row with this id. */
-  selectById(id: string): Promise<Row | undefined> | undefined {
+  selectById(id: string): Rows<Row | undefined> | undefined {
     return this.#byId && this.#first(this.#byId({ id }));
   }
 
@@ -77,19 +79,20 @@ export class HotQueries {
    * `update … set <set> where id = ? and version = ? returning *` as one statement: the updated row, or `undefined`
    * in the promise when no row has this id at this version. The caller bumps `version` in `set`.
    */
-  updateAtVersion(set: Readonly<Partial<Row>>, id: string, expectedVersion: number): Promise<Row | undefined> | undefined {
+  updateAtVersion(set: Readonly<Partial<Row>>, id: string, expectedVersion: number): Rows<Row | undefined> | undefined {
     const run = this.#updateTemplate(Object.keys(set) as (keyof Row)[]);
     return run && this.#first(run({ ...set, id, expectedVersion }));
   }
 
-  async #first(query: CompiledQuery<Row>): Promise<Row | undefined> {
-    return (await this.#execute(query, true))[0];
+  #first(query: CompiledQuery<Row>): Rows<Row | undefined> {
+    const rows = this.#execute(query, true);
+    return Array.isArray(rows) ? rows[0] : rows.then((all) => all[0]);
   }
 
-  /** Runs a precompiled query, directly when the dialect allows it, else through Kysely. */
-  async #execute(query: CompiledQuery<Row>, single = false): Promise<Row[]> {
+  /** Runs a precompiled query, directly when the dialect allows it (may throw), else through Kysely. */
+  #execute(query: CompiledQuery<Row>, single = false): Rows<Row[]> {
     const rows = this.#direct?.(query.sql, query.parameters, single);
-    return rows ? (rows as Row[]) : (await this.#db.executeQuery(query)).rows;
+    return rows ? (rows as Row[]) : this.#db.executeQuery(query).then((result) => result.rows);
   }
 
   /** The update statement for one set of columns, compiled once per shape. */

@@ -99,16 +99,35 @@ async function sqliteDialect(file: string): Promise<{ dialect: SqliteDialect; di
     }
     return statement;
   };
+  // The direct path's readers run in raw mode (rows as arrays, made into objects here): better-sqlite3 builds a
+  // row object property by property, which costs a 25-column lookup half its time (docs/performance.md).
+  // Statements of their own, since Kysely's share the ones above and expect objects.
+  const readers = new Map<string, { statement: import('better-sqlite3').Statement; columns: readonly string[] }>();
+  const reader = (sqlText: string) => {
+    let found = readers.get(sqlText);
+    if (found === undefined) {
+      if (readers.size >= STATEMENT_CACHE_LIMIT) readers.clear();
+      const statement = raw.prepare(sqlText);
+      found = statement.reader ? { statement: statement.raw(true), columns: statement.columns().map((column) => column.name) } : { statement, columns: [] };
+      readers.set(sqlText, found);
+    }
+    return found;
+  };
+  const toRow = (columns: readonly string[], values: readonly unknown[]) => {
+    const row: Record<string, unknown> = {};
+    for (let i = 0; i < columns.length; i++) row[columns[i]!] = values[i];
+    return row;
+  };
   const direct: DirectQuery = (sqlText, parameters, single) => {
     // better-sqlite3 runs a statement to completion synchronously, so outside a transaction nothing is half-done
     // on the connection and running here is the same as queueing behind Kysely's mutex, minus its promise hops.
     // Inside a transaction (opened by a Kysely `transaction()` that is awaiting), defer to Kysely, which waits.
     if (raw.inTransaction) return undefined;
-    const statement = prepare(sqlText);
+    const { statement, columns } = reader(sqlText);
     if (!statement.reader) return (statement.run(...parameters), []);
-    if (!single) return statement.all(...parameters);
-    const row = statement.get(...parameters);
-    return row === undefined ? [] : [row];
+    if (!single) return (statement.all(...parameters) as unknown[][]).map((values) => toRow(columns, values));
+    const values = statement.get(...parameters) as unknown[] | undefined;
+    return values === undefined ? [] : [toRow(columns, values)];
   };
   const database: SqliteDatabaseSlice = {
     close: () => raw.close(),
