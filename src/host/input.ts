@@ -41,9 +41,14 @@ function repeated(values: unknown, lists: ReadonlySet<string> = NONE): string | 
   return undefined;
 }
 
+/** The first query parameter or form field given more than once, if any. */
+export function repeatedParameter(request: FastifyRequest): string | undefined {
+  return repeated(request.query) ?? (request.headers['content-type']?.includes(FORM_TYPE) ? repeated(request.body) : undefined);
+}
+
 /** `preValidation` of every route: 400 when a query parameter or a form field is given more than once. */
 export async function refuseRepeated(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
-  const key = repeated(request.query) ?? (request.headers['content-type']?.includes(FORM_TYPE) ? repeated(request.body) : undefined);
+  const key = repeatedParameter(request);
   if (key !== undefined) throw new InputRefusedError(400, `The parameter "${key.slice(0, 40)}" is given more than once`);
 }
 

@@ -15,7 +15,6 @@ import formbody from '@fastify/formbody';
 import helmet from '@fastify/helmet';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { connectAccount } from '../connect/connect-account.js';
-import { handleActivityCallback } from '../connect/activity.js';
 import type { ConnectKit } from '../connect/kit.js';
 import { ConfigError, ErrorCode, isKitError } from '../errors.js';
 import { errorMessage, isLocale, type Locale, pickLocale } from '../i18n/index.js';
@@ -25,14 +24,14 @@ import { MODULE_CSS } from './pages/styles.js';
 import { crmSources, helmetOptions } from './security.js';
 import { settingsRoutes } from './settings-routes.js';
 import { createSimpleConnection, type SimpleConnection } from '../connect/simple-connection.js';
-import { simpleConnectionRoutes } from './simple-connection-routes.js';
+import { serverRoutes } from './server-routes.js';
 import { listSettingKeys, secretSettingKeys, settingsDefaults } from '../connect/module-definition.js';
-import { observeCallback, observeConnect } from '../observability/telemetry.js';
+import { observeConnect } from '../observability/telemetry.js';
 import { callbackRoutes, moduleOwnRoutes } from '../callbacks/routes.js';
 import { crmLocale } from '../callbacks/locale.js';
 import type { Connection } from '../store/types.js';
 import { type Form, keepSavedSecrets, settingsFrom, text } from './form.js';
-import { formOnly, readForm, readFormWithLists, readQuery, refuseRepeated, refuseRepeatedExcept, single } from './input.js';
+import { formOnly, readFormWithLists, readQuery, refuseRepeated, refuseRepeatedExcept, single } from './input.js';
 import { csrfCookieName, sessionCookieName, type SessionOptions } from './session.js';
 import { submitThrottle, type SubmitThrottleOptions } from './throttle.js';
 import type { SafeHtml } from '../html/html.js';
@@ -69,15 +68,6 @@ export type SettingsPanel = (connection: Connection, locale: Locale) => Promise<
 
 const ASSET_CSS_PATH = '/assets/module.css';
 
-/** `errorMsg` of the JSON endpoints' error answers, by status. */
-const JSON_ERRORS: Readonly<Record<number, string>> = {
-  400: 'Malformed request',
-  413: 'Request body is too large',
-  429: 'Too many requests',
-  415: 'Unsupported content type: send application/x-www-form-urlencoded',
-};
-
-
 /** Resolved once at registration (STYLE R5); the handlers only read it. */
 export interface HostContext {
   readonly kit: ConnectKit;
@@ -95,11 +85,14 @@ export async function moduleHost(app: FastifyInstance, options: ModuleHostOption
   const host = resolveHost(app, options);
   // Declared callbacks (the CRM's `settings` one included) in a scope beside the pages': server-to-server JSON
   // needs none of the pages' cookie, CSRF and security-header hooks, which cost a callback most of its speed.
-  await app.register(async (scope) => callbackRoutes(scope, host, { bodyLimit: options.bodyLimit ?? 64 * 1024 }));
+  const bodyLimit = options.bodyLimit ?? 64 * 1024;
+  await app.register(async (scope) => callbackRoutes(scope, host, { bodyLimit }));
+  // The activity callback, the health check and the simple connection's endpoints: the same reasoning.
+  await app.register(async (scope) => serverRoutes(scope, host, { bodyLimit, healthChecks: options.healthChecks ?? [] }));
   await app.register(async (pages) => pageRoutes(pages, host, options));
 }
 
-/** The connect form, the settings page, the activity callback, the health check and the module's own routes. */
+/** The connect form, the settings page and the module's own routes: the pages a person sees. */
 async function pageRoutes(app: FastifyInstance, host: HostContext, options: ModuleHostOptions): Promise<void> {
   const { kit } = host;
   const { paths } = kit.module;
@@ -113,9 +106,6 @@ async function pageRoutes(app: FastifyInstance, host: HostContext, options: Modu
     cookieOpts: { signed: true, httpOnly: true, sameSite: 'lax', secure: host.session.secure, path: host.session.path },
   });
 
-  const jsonRoutes = new Set(
-    [paths.activity, paths.health, paths.simpleConfig, paths.simpleRegister].map((path) => host.at(path)),
-  );
   app.setErrorHandler((error: Error & { code?: string; statusCode?: number }, request, reply) => {
     const locale = host.locale(request);
     if (error.code?.startsWith('FST_CSRF')) {
@@ -124,10 +114,6 @@ async function pageRoutes(app: FastifyInstance, host: HostContext, options: Modu
     }
     const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
     if (status >= 500) request.log.error({ err: error }, 'request failed');
-    // Server-to-server endpoints answer in the CRM's envelope, never with an HTML page.
-    if (jsonRoutes.has(request.routeOptions.url ?? '')) {
-      return reply.code(status).send({ success: false, errorMsg: JSON_ERRORS[status] ?? 'Internal error' });
-    }
     const code =
       status === 429 ? ErrorCode.TooManyAttempts : status === 413 || status === 415 || status === 400 ? ErrorCode.FormInvalid : ErrorCode.Internal;
     return reply.code(status).type('text/html').send(messagePage(host.page(request, locale), errorMessage(locale, code)));
@@ -235,33 +221,7 @@ async function pageRoutes(app: FastifyInstance, host: HostContext, options: Modu
   await settingsRoutes(app, host);
   // The module's own routes (docs/guide/callbacks.md), with the form, CSRF and session of the pages.
   await moduleOwnRoutes(app, host);
-  if (host.simple) await simpleConnectionRoutes(app, host, host.simple);
 
-  // The CRM's activity callback (PROTOCOL §11.1): server to server, identified by clientId only.
-  app.post(paths.activity, { preValidation: refuseRepeated }, async (request, reply) => {
-    const outcome = await observeCallback(kit, 'activity', () => handleActivityCallback(kit, request.body ?? {}));
-    if (outcome.status === 200) request.log.info({ connectionId: outcome.connectionId }, 'activity callback applied');
-    else request.log.warn({ status: outcome.status }, outcome.body.errorMsg);
-    return reply.code(outcome.status).send(outcome.body);
-  });
-
-  // Whether this instance can serve: a load balancer takes it out on 503. `degraded` still serves (200).
-  app.get(paths.health, async (request, reply) => {
-    const checks: Record<string, string> = {};
-    try {
-      await kit.store.ping();
-      checks.store = 'ok';
-    } catch (error) {
-      request.log.error({ err: error }, 'health check: the store does not answer');
-      checks.store = 'unavailable';
-    }
-    for (const extra of options.healthChecks ?? []) {
-      checks[extra.name] = await Promise.resolve(extra.check()).catch(() => 'unavailable' as const);
-    }
-    const states = Object.values(checks);
-    const status = states.includes('unavailable') ? 'unavailable' : states.includes('degraded') ? 'degraded' : 'ok';
-    return reply.code(status === 'unavailable' ? 503 : 200).header('cache-control', 'no-store').send({ status, checks });
-  });
 }
 
 function resolveHost(app: FastifyInstance, options: ModuleHostOptions): HostContext {

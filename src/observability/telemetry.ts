@@ -198,9 +198,13 @@ const actionAttributes = (action: string): StepAttributes => {
 const callbackFailure = (outcome: CallbackOutcome) => (outcome.status >= 400 ? `HTTP_${outcome.status}` : undefined);
 
 /** One callback from the CRM (activity, settings, an integration's action): a span, a count and a latency. */
-export async function observeCallback<R extends CallbackOutcome>(owner: Observed, action: string, run: () => Promise<R>): Promise<R> {
+export function observeCallback<R extends CallbackOutcome>(owner: Observed, action: string, run: () => Promise<R>): Promise<R> {
+  // Not async itself: with observability off a callback pays no extra promise (it is the hot path).
   const telemetry = owner.telemetry;
-  if (!telemetry) return run();
+  return telemetry ? observedCallback(telemetry, action, run) : run();
+}
+
+async function observedCallback<R extends CallbackOutcome>(telemetry: KitTelemetry, action: string, run: () => Promise<R>): Promise<R> {
   const started = performance.now();
   let status = 500;
   let connectionId: string | undefined;
