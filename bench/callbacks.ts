@@ -5,7 +5,7 @@
  * alternate kit/bare; the medians are compared. Target: throughput ratio ≥ 0.90. p99 is printed for both.
  * Exits 1 when the target is missed.
  *
- *   npx tsx bench/callbacks.ts [--seconds 2] [--rounds 5] [--connections 1000]
+ *   npx tsx bench/callbacks.ts [--seconds 1] [--rounds 15] [--connections 1000]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,16 +19,18 @@ import { generateKeyEntry } from '../src/store/keyring.js';
 import { openConnectionStore } from '../src/store/open-connection-store.js';
 import { seedActiveConnections, startBareCallback } from './lib/bench-store.js';
 import { compareKitWithBare } from './lib/kit-vs-bare.js';
+import { BenchReport } from './lib/report.js';
 import { type LoadRequest } from './lib/load.js';
 
 const { values } = parseArgs({
-  options: { seconds: { type: 'string', default: '2' }, rounds: { type: 'string', default: '5' }, connections: { type: 'string', default: '1000' } },
+  options: { seconds: { type: 'string', default: '1' }, rounds: { type: 'string', default: '15' }, connections: { type: 'string', default: '1000' } },
 });
 const seconds = Number(values.seconds);
 const rounds = Number(values.rounds);
 const count = Number(values.connections);
 const CONCURRENCY = 64;
 const TARGET = 0.9;
+const report = new BenchReport('callbacks');
 
 const dir = mkdtempSync(join(tmpdir(), 'rcmk-bench-callbacks-'));
 const store = await openConnectionStore({ databaseUrl: join(dir, 'module.sqlite'), keyring: generateKeyEntry('bench') });
@@ -65,7 +67,8 @@ const requests: LoadRequest[] = clientIds.map((clientId, i) => ({
   }).toString(),
 }));
 
-const met = await compareKitWithBare({
+await compareKitWithBare(report, {
+  figure: 'declared callback / bare route',
   title: `declared callback vs bare route: ${count} connections, SQLite`,
   kit: { name: 'kit declared callback', url: module.url },
   bare: { name: 'bare Fastify route', url: bareUrl },
@@ -80,4 +83,4 @@ await module.close();
 await bare.close();
 await store.close();
 rmSync(dir, { recursive: true, force: true });
-process.exitCode = met ? 0 : 1;
+report.finish();

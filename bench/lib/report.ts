@@ -1,0 +1,119 @@
+/**
+ * How every bench measures and decides (issue 17): each side runs in alternation for several rounds after a
+ * discarded warm-up, each figure is printed as min / median / max, the machine's load average is printed before and
+ * after, and a target is decided on the median. A missed target sets the exit code (the regression guard: a bench
+ * run, never a timed unit test). With `BENCH_REPORT=<file>` the figures are also appended to that file as JSON
+ * lines, which `bench/run-all.ts` turns into one table.
+ */
+import { appendFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+
+export interface Spread {
+  readonly min: number;
+  readonly median: number;
+  readonly max: number;
+}
+
+export interface Target {
+  readonly op: '>=' | '<=';
+  readonly value: number;
+}
+
+/** One line of the table: a figure over the rounds, and its target when it has one. */
+export interface FigureLine extends Spread {
+  readonly bench: string;
+  readonly figure: string;
+  readonly unit: string;
+  readonly rounds: number;
+  readonly target?: Target;
+  readonly met?: boolean;
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  if (sorted.length === 0) return Number.NaN;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+export function spread(values: readonly number[]): Spread {
+  return { min: Math.min(...values), median: median(values), max: Math.max(...values) };
+}
+
+/** `12,345`, or `1.23` with digits. */
+export const fmt = (n: number, digits = 0): string =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+/** Enough digits that a ratio near 1 and a rate of thousands both read well. */
+export const fmtAuto = (n: number): string => fmt(n, Math.abs(n) >= 100 ? 0 : Math.abs(n) >= 10 ? 1 : 3);
+
+const load = () => loadavg()[0]!.toFixed(2);
+
+/**
+ * Runs `sides` in alternation for `rounds` rounds (the order flips every round, so a drift of the machine hits all
+ * alike) after one discarded warm-up run each. Returns every side's values in round order.
+ */
+export async function alternate<K extends string, V>(
+  rounds: number,
+  sides: Readonly<Record<K, () => Promise<V>>>,
+  options: { readonly warmup?: boolean } = {},
+): Promise<Record<K, V[]>> {
+  const names = Object.keys(sides) as K[];
+  if (options.warmup !== false) for (const name of names) await sides[name]();
+  const values = Object.fromEntries(names.map((name) => [name, [] as V[]])) as Record<K, V[]>;
+  for (let round = 0; round < rounds; round++) {
+    for (const name of round % 2 === 0 ? names : [...names].reverse()) values[name].push(await sides[name]());
+  }
+  return values;
+}
+
+/** Pairs two sides' values round by round: the ratio of each round's pair (a drift between rounds cancels). */
+export const ratios = (a: readonly number[], b: readonly number[]): number[] => a.map((x, i) => x / b[i]!);
+
+/** The figures of one bench, printed as they come and summed up by {@link BenchReport.finish}. */
+export class BenchReport {
+  readonly #bench: string;
+  readonly #lines: FigureLine[] = [];
+  readonly #loadBefore = load();
+
+  constructor(bench: string) {
+    this.#bench = bench;
+    console.log(`load average before: ${this.#loadBefore} (${cpus().length} cores)`);
+  }
+
+  /** Prints one figure over its rounds; with a target, decides it on the median. */
+  figure(figure: string, values: readonly number[], options: { readonly unit?: string; readonly target?: Target } = {}): boolean {
+    const s = spread(values);
+    const target = options.target;
+    const met = target === undefined ? undefined : target.op === '>=' ? s.median >= target.value : s.median <= target.value;
+    const unit = options.unit ?? '';
+    const line: FigureLine = { bench: this.#bench, figure, unit, rounds: values.length, ...s, ...(target ? { target, met: met! } : {}) };
+    this.#lines.push(line);
+    const verdict = target ? `   target ${target.op} ${fmtAuto(target.value)}  ${met ? 'OK' : 'MISSED'}` : '';
+    console.log(`  ${figure}: median ${fmtAuto(s.median)}${unit ? ` ${unit}` : ''} (min ${fmtAuto(s.min)}, max ${fmtAuto(s.max)}, ${values.length} rounds)${verdict}`);
+    return met ?? true;
+  }
+
+  /** A condition that is not a figure (no failed request, no 503): a miss like any other. */
+  check(figure: string, ok: boolean, detail: string): boolean {
+    this.#lines.push({ bench: this.#bench, figure, unit: '', rounds: 1, min: Number(ok), median: Number(ok), max: Number(ok), target: { op: '>=', value: 1 }, met: ok });
+    console.log(`  ${figure}: ${detail}   ${ok ? 'OK' : 'MISSED'}`);
+    return ok;
+  }
+
+  get missed(): number {
+    return this.#lines.filter((line) => line.met === false).length;
+  }
+
+  /** Prints the load after and the verdict, writes the JSON lines, sets the exit code. */
+  finish(): void {
+    const after = load();
+    console.log(`load average after: ${after}; ${this.missed === 0 ? 'every target met' : `${this.missed} target(s) MISSED`}`);
+    const file = process.env.BENCH_REPORT;
+    if (file) {
+      const lines = this.#lines.map((line) => JSON.stringify({ ...line, loadBefore: Number(this.#loadBefore), loadAfter: Number(after) }));
+      appendFileSync(file, `${lines.join('\n')}\n`);
+    }
+    if (this.missed > 0) process.exitCode = 1;
+  }
+}
