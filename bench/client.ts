@@ -1,20 +1,23 @@
 /**
  * Overhead of the CRM client over a bare undici request: `credentials()` (rate limiter off, policy check,
  * guarded connect, classification, zod validation) vs `undici.request` + `JSON.parse` to the same emulator
- * endpoint, in one process and one run, in interleaved rounds so drift affects both alike.
- * Target: ratio ≤ 1.15. Bounded: ROUNDS × CALLS calls per side (defaults 20 × 400), about 15 s in all.
+ * endpoint, in one process and one run, in rounds whose calls alternate between the sides in small chunks.
+ * Targets, on the median of the rounds' ratios: wall ≤ 1.10 and CPU ≤ 1.10 (process CPU: client and emulator alike,
+ * so the ratio understates the client's own share). Bounded: ROUNDS × CALLS calls per side (defaults 20 × 400).
  *
  * Run: npx tsx bench/client.ts [rounds] [callsPerRound]
  */
-import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Agent, request } from 'undici';
 import { createCrmClient, createCrmTransport, noRetries } from '../src/crm/index.js';
 import { startEmulator } from '../src/emulator/index.js';
+import { BenchReport, ratios } from './lib/report.js';
 
-const ROUNDS = Number(process.argv[2] ?? 20);
+const ROUNDS = Number(process.argv[2] ?? 30);
 const CALLS = Number(process.argv[3] ?? 400);
 const CONCURRENCY = 4;
+const TARGET = 1.1;
+const report = new BenchReport('client');
 
 const emulator = await startEmulator({ port: 0, rateLimit: false });
 const { apiKey, url } = emulator.createAccount({ name: 'bench' });
@@ -35,8 +38,8 @@ async function client(): Promise<void> {
   await crm.credentials();
 }
 
-/** Wall time of `calls` calls; their CPU time (this process: client and emulator alike) goes to `cpu`. */
-async function run(fn: () => Promise<void>, calls: number, cpu?: number[]): Promise<number> {
+/** Wall and CPU time (this process: client and emulator alike) of `calls` calls of `fn`, in ms. */
+async function chunk(fn: () => Promise<void>, calls: number): Promise<{ wall: number; cpu: number }> {
   const cpuStart = process.cpuUsage();
   const started = performance.now();
   let next = 0;
@@ -48,44 +51,46 @@ async function run(fn: () => Promise<void>, calls: number, cpu?: number[]): Prom
       }
     }),
   );
-  const wall = performance.now() - started;
   const used = process.cpuUsage(cpuStart);
-  cpu?.push((used.user + used.system) / 1000);
-  return wall;
+  return { wall: performance.now() - started, cpu: (used.user + used.system) / 1000 };
+}
+
+/**
+ * One round: `CALLS` calls of each side, in chunks of `CHUNK` that alternate between the sides. This machine's
+ * speed changes within a second (a CPU quota throttles it); sides that take turns every few milliseconds see the
+ * same speed, sides that take turns every round do not. Returns µs per call.
+ */
+const CHUNK = 10;
+async function round(order: readonly ('bare' | 'client')[]): Promise<Record<'bare' | 'client', { wall: number; cpu: number }>> {
+  const sum = { bare: { wall: 0, cpu: 0 }, client: { wall: 0, cpu: 0 } };
+  for (let done = 0; done < CALLS; done += CHUNK) {
+    for (const side of order) {
+      const took = await chunk(side === 'bare' ? bare : client, CHUNK);
+      sum[side].wall += took.wall;
+      sum[side].cpu += took.cpu;
+    }
+    order = [...order].reverse();
+  }
+  const perCall = (ms: number) => (ms / CALLS) * 1000;
+  return { bare: { wall: perCall(sum.bare.wall), cpu: perCall(sum.bare.cpu) }, client: { wall: perCall(sum.client.wall), cpu: perCall(sum.client.cpu) } };
 }
 
 // Warm-up: connections, JIT.
-await run(bare, 300);
-await run(client, 300);
+await round(['bare', 'client']);
 
-const times = { bare: [] as number[], client: [] as number[] };
-const cpu = { bare: [] as number[], client: [] as number[] };
-for (let round = 0; round < ROUNDS; round += 1) {
-  // Alternate who goes first, so neither side always runs on a warmer or cooler process.
-  const order = round % 2 === 0 ? (['bare', 'client'] as const) : (['client', 'bare'] as const);
-  for (const side of order) times[side].push(await run(side === 'bare' ? bare : client, CALLS, cpu[side]));
-}
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-};
-const perCall = (total: number) => (total / CALLS) * 1000; // µs
-const bareUs = perCall(median(times.bare));
-const clientUs = perCall(median(times.client));
-const ratio = clientUs / bareUs;
-const bareCpu = perCall(median(cpu.bare));
-const clientCpu = perCall(median(cpu.client));
-const cpuRatio = clientCpu / bareCpu;
-console.log(`bench/client: ${ROUNDS} rounds × ${CALLS} calls, concurrency ${CONCURRENCY}, emulator rate limit off, client limiter off`);
-console.log(`  wall  bare undici.request + JSON.parse : ${bareUs.toFixed(1)} µs/call (median round)`);
-console.log(`  wall  crm.credentials()                : ${clientUs.toFixed(1)} µs/call (median round)`);
-console.log(`  wall  ratio client/bare                : ${ratio.toFixed(3)} (target ≤ 1.15) ${ratio <= 1.15 ? 'OK' : 'OVER'}`);
-console.log(`  cpu   bare ${bareCpu.toFixed(1)} µs/call, client ${clientCpu.toFixed(1)} µs/call (process CPU, emulator included)`);
-console.log(`  cpu   ratio client/bare                : ${cpuRatio.toFixed(3)}`);
-console.log(`  load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} on ${cpus().length} cores (wall figures are noisy when other work shares the cores)`);
+console.log(`bench/client: ${ROUNDS} rounds × ${CALLS} calls a side in alternating chunks of ${CHUNK}, concurrency ${CONCURRENCY}, emulator rate limit off, client limiter off`);
+const results = [];
+for (let i = 0; i < ROUNDS; i++) results.push(await round(i % 2 === 0 ? ['bare', 'client'] : ['client', 'bare']));
+const rounds = { bare: results.map((r) => r.bare), client: results.map((r) => r.client) };
+const of = (side: 'bare' | 'client', key: 'wall' | 'cpu') => rounds[side].map((r) => r[key]);
+report.figure('bare undici.request + JSON.parse, wall', of('bare', 'wall'), { unit: 'µs/call' });
+report.figure('crm.credentials(), wall', of('client', 'wall'), { unit: 'µs/call' });
+report.figure('client / bare, wall', ratios(of('client', 'wall'), of('bare', 'wall')), { target: { op: '<=', value: TARGET } });
+report.figure('bare, CPU', of('bare', 'cpu'), { unit: 'µs/call' });
+report.figure('crm.credentials(), CPU', of('client', 'cpu'), { unit: 'µs/call' });
+report.figure('client / bare, CPU', ratios(of('client', 'cpu'), of('bare', 'cpu')), { target: { op: '<=', value: TARGET } });
 
 await transport.close();
 await agent.close();
 await emulator.close();
-process.exitCode = ratio <= 1.15 ? 0 : 1;
+report.finish();

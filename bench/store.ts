@@ -22,6 +22,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { generateKeyEntry, openConnectionStore, type KyselyConnectionStore } from '../src/store/index.js';
+import { BenchReport, ratios } from './lib/report.js';
 
 const numberArg = (index: number, fallback: number) => (/^\d+$/.test(process.argv[index] ?? '') ? Number(process.argv[index]) : fallback);
 const ROUNDS = numberArg(2, 5);
@@ -30,12 +31,9 @@ const CONNECTIONS = 1000;
 /** Larger than the default open cache (1,000) twenty times over: most lookups miss it. */
 const WIDE_CONNECTIONS = 20_000;
 const TARGET_OPS = 20_000;
-let missed = 0;
-/** Prints `met` / `NOT met` and remembers a miss for the exit code. */
-function verdict(ok: boolean): string {
-  if (!ok) missed += 1;
-  return ok ? 'met' : 'NOT met';
-}
+const [mode, file] = process.argv.slice(2);
+// The main process and the wide-working-set child each report their own figures (both into BENCH_REPORT).
+const report = mode === undefined || mode === '--child-wide' ? new BenchReport('store') : undefined;
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
 const PG_URL = process.env.DATABASE_URL_TEST ?? 'postgres://postgres@127.0.0.1:5432/test';
 const STATES = ['active', 'inactive'] as const;
@@ -103,7 +101,8 @@ function wideInChild(): void {
   try {
     execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child-wide'], { stdio: 'inherit' });
   } catch {
-    missed += 1; // the child printed its figure and exited 1
+    // The child printed its figure and exited 1; the miss counts here too.
+    report?.check('wide working set (child process)', false, 'missed, see above');
   }
 }
 
@@ -146,10 +145,14 @@ async function throughput(): Promise<void> {
     const s = median(storeRounds);
     const b = median(baseRounds);
     console.log(`find-by-clientId + state update, sequential, ${CONNECTIONS} connections, ${ROUNDS} rounds × ${MS_PER_ROUND} ms`);
-    console.log(`  SQLite store (defaults: no cache, an HMAC per lookup, secrets opened only when read): ${fmt(s)} ops/s median (rounds: ${storeRounds.map(fmt).join(', ')})  target ≥ 20,000: ${verdict(s >= TARGET_OPS)}`);
+    console.log(`  SQLite store (defaults: no cache, an HMAC per lookup, secrets opened only when read): ${fmt(s)} ops/s median (rounds: ${storeRounds.map(fmt).join(', ')})`);
     console.log(`  SQLite store with the opt-in cache (openCacheSize: 1000, all connections fit): ${fmt(median(coldRounds))} ops/s median (rounds: ${coldRounds.map(fmt).join(', ')})`);
     console.log(`  raw better-sqlite3 baseline (no Kysely, no sealing): ${fmt(b)} ops/s median (rounds: ${baseRounds.map(fmt).join(', ')})`);
     console.log(`  store / baseline: ${(s / b).toFixed(2)}`);
+    report?.figure('SQLite store, find + update, sequential (defaults)', storeRounds, { unit: 'ops/s', target: { op: '>=', value: TARGET_OPS } });
+    report?.figure('SQLite store with the opt-in open cache', coldRounds, { unit: 'ops/s' });
+    report?.figure('raw better-sqlite3 baseline', baseRounds, { unit: 'ops/s' });
+    report?.figure('store / raw baseline', ratios(storeRounds, baseRounds));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -163,6 +166,7 @@ async function throughput(): Promise<void> {
     const rounds: number[] = [];
     for (let r = 0; r < ROUNDS; r += 1) rounds.push(await timed(MS_PER_ROUND, storeOp(pgStore, clientIds)));
     console.log(`  PostgreSQL store: ${fmt(median(rounds))} ops/s median (rounds: ${rounds.map(fmt).join(', ')}), pool of 10, same machine`);
+    report?.figure('PostgreSQL store, find + update, sequential', rounds, { unit: 'ops/s' });
   } catch (error) {
     console.log(`  PostgreSQL store: skipped (${(error as Error).message})`);
   } finally {
@@ -187,8 +191,9 @@ async function wideWorkingSet(keyring: string): Promise<void> {
     const m = median(rounds);
     console.log(
       `  SQLite store (defaults, ${fmt(WIDE_CONNECTIONS)} connections picked at random): ` +
-        `${fmt(m)} ops/s median (rounds: ${rounds.map(fmt).join(', ')})  target ≥ 20,000 [wide working set]: ${verdict(m >= TARGET_OPS)}`,
+        `${fmt(m)} ops/s median (rounds: ${rounds.map(fmt).join(', ')})`,
     );
+    report?.figure(`SQLite store, ${fmt(WIDE_CONNECTIONS)} connections at random`, rounds, { unit: 'ops/s', target: { op: '>=', value: TARGET_OPS } });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -293,24 +298,21 @@ async function memory(): Promise<void> {
     const { count, ops, peak, baseline } = JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as Record<string, number>;
     const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
     console.log(`RSS with ${fmt(count ?? 0)} stored connections (seeded in ${seeded.toFixed(1)} s), fresh process serving random lookups (+ an update every 4th) for 4 s:`);
-    console.log(`  peak RSS ${mb(peak ?? 0)} MB (process at start ${mb(baseline ?? 0)} MB; ${child.how}), ${fmt(ops ?? 0)} ops/s  target < 150 MB: ${verdict((peak ?? Infinity) < 150 * 1024 * 1024)}`);
+    console.log(`  peak RSS ${mb(peak ?? 0)} MB (process at start ${mb(baseline ?? 0)} MB; ${child.how}), ${fmt(ops ?? 0)} ops/s`);
+    report?.figure(`peak RSS with ${fmt(count ?? 0)} connections`, [(peak ?? Infinity) / 1024 / 1024], { unit: 'MB', target: { op: '<=', value: 150 } });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-const [mode, file] = process.argv.slice(2);
 if (mode === '--child-wide') {
   await wideWorkingSet(generateKeyEntry('bench'));
-  process.exitCode = missed > 0 ? 1 : 0;
+  report?.finish();
 } else if (mode === '--child-seed' && file) await childSeed(file);
 else if (mode === '--child-serve' && file) await childServe(file);
 else {
   wideInChild(); // first, on a quiet disk
   await throughput();
   await memory();
-  if (missed > 0) {
-    console.log(`${missed} target(s) NOT met`);
-    process.exitCode = 1;
-  }
+  report?.finish();
 }

@@ -226,24 +226,21 @@ export function createCrmTransport(options: CrmTransportOptions = {}): CrmTransp
     // and the call's deadline, enforced by undici's timeouts and a plain timer on the body.
     const bound = req.deadlineAt !== undefined && req.deadlineAt - started < requestTimeoutMs;
     const until = bound ? (req.deadlineAt as number) : started + requestTimeoutMs;
-    const timedOut = (): TimeoutError =>
-      new TimeoutError({ method: req.method, path: withoutQuery(req.path), phase: bound ? 'deadline' : 'request', afterMs: Math.round(performance.now() - started) });
 
     let permit: RateLimitPermit | undefined;
-    let inFlight: BodyDeadline | undefined;
-    let bodyTimedOut = false;
+    let inFlight: WatchedBody | undefined;
     let precise: AbortController | undefined;
     let preciseTimer: NodeJS.Timeout | undefined;
     let sentAt = started;
     try {
-      if (until - performance.now() <= 0) throw timedOut();
+      if (until - performance.now() <= 0) throw timeoutError(req, started, bound);
       if (limiter) {
         const controller = new AbortController();
         const timer = setTimeout(() => controller.abort(), until - performance.now());
         try {
           permit = await limiter.acquire(limiterKey(req), rateLimits[rateBudgetFor(req.path)], controller.signal);
         } catch (error) {
-          if (controller.signal.aborted) throw timedOut();
+          if (controller.signal.aborted) throw timeoutError(req, started, bound);
           throw error;
         } finally {
           clearTimeout(timer);
@@ -283,7 +280,7 @@ export function createCrmTransport(options: CrmTransportOptions = {}): CrmTransp
       // undici's body timeout is per chunk; a body trickling in must still end by `until`. A short budget is
       // already covered by the precise signal; a long one by the shared sweeper (no timer per request).
       if (!precise) {
-        inFlight = { until, stop: () => { bodyTimedOut = true; response.body.destroy(); } };
+        inFlight = new WatchedBody(until, response.body);
         bodyWatch.add(inFlight);
       }
       const text = await response.body.text();
@@ -308,7 +305,9 @@ export function createCrmTransport(options: CrmTransportOptions = {}): CrmTransp
       return result;
     } catch (error) {
       const failure =
-        bodyTimedOut || precise?.signal.aborted ? timedOut() : toTransportError(error, { method: req.method, path: withoutQuery(req.path) }, timedOut);
+        inFlight?.timedOut || precise?.signal.aborted
+          ? timeoutError(req, started, bound)
+          : toTransportError(error, { method: req.method, path: withoutQuery(req.path) }, () => timeoutError(req, started, bound));
       logger?.warn(
         { crm: { method: req.method, path: withoutQuery(req.path), account: req.accountUrl, error: failure.code, durationMs: ms(started) } },
         'crm request failed',
@@ -369,6 +368,24 @@ function isPolicy(value: AccountUrlPolicy | AccountUrlPolicyOptions | undefined)
 interface BodyDeadline {
   readonly until: number;
   stop(): void;
+}
+
+/** A response body that must end by `until`: the watch stops it past then. */
+class WatchedBody implements BodyDeadline {
+  timedOut = false;
+  constructor(
+    readonly until: number,
+    private readonly body: { destroy(): unknown },
+  ) {}
+  stop(): void {
+    this.timedOut = true;
+    this.body.destroy();
+  }
+}
+
+/** Built only when an attempt ran out of time: no closure is made per request for it. */
+function timeoutError(req: CrmHttpRequest, started: number, bound: boolean): TimeoutError {
+  return new TimeoutError({ method: req.method, path: withoutQuery(req.path), phase: bound ? 'deadline' : 'request', afterMs: Math.round(performance.now() - started) });
 }
 
 /**
