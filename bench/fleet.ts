@@ -9,7 +9,7 @@
  *    the client's retries could hide one).
  * 2. The PostgreSQL store under 32 concurrent callers: lookups (`findByClientId`) + updates per second, beside
  *    the same op run sequentially. Target ≥ 8,000/s.
- * Several rounds each, median. Exit code 1 on a missed target.
+ * Several rounds each, decided on the median (bench/lib/report.ts). Exit code 1 on a missed target.
  * Run: npx tsx bench/fleet.ts [rounds]. Env: DATABASE_URL_TEST, REDIS_URL.
  */
 import { spawn } from 'node:child_process';
@@ -29,6 +29,7 @@ import { createMemoryRateLimiter } from '../src/crm/rate-limiter.js';
 import { createCrmTransport, type CrmTransport } from '../src/crm/transport.js';
 import { reregisterFleet } from '../src/fleet/reregister.js';
 import { generateKeyEntry, openConnectionStore, type KyselyConnectionStore } from '../src/store/index.js';
+import { BenchReport, ratios } from './lib/report.js';
 
 const ROUNDS = /^\d+$/.test(process.argv[2] ?? '') ? Number(process.argv[2]) : 3;
 const PG_URL = process.env.DATABASE_URL_TEST ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -38,8 +39,7 @@ const CODES = 20;
 const LATENCY_MS = 50;
 const CONCURRENCY = 200;
 const LIMIT = { limit: 10, windowMs: 1000 };
-let missed = 0;
-const verdict = (ok: boolean) => (ok ? 'met' : ((missed += 1), 'NOT met'));
+const report = new BenchReport('fleet');
 const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
@@ -148,9 +148,13 @@ async function reregistrationBench(): Promise<void> {
     const total = median(times);
     console.log(`re-register ${fmt(n)} connections over ${ACCOUNTS} accounts, ${LATENCY_MS} ms latency, concurrency ${CONCURRENCY}, ${LIMIT.limit}/s per account`);
     console.log(`  lower bound  ${fmt(bound, 2)} s  (latency × N / concurrency ${fmt(latencyBound, 2)} s; per-account ${fmt(accountBound, 2)} s)`);
-    console.log(`  measured     ${fmt(total, 2)} s  median of ${ROUNDS} (${times.map((t) => fmt(t, 2)).join(', ')})  = ${fmt(total / bound, 2)} × bound  target ≤ 1.2×: ${verdict(total <= 1.2 * bound)}`);
+    console.log(`  measured     ${fmt(total, 2)} s  median of ${ROUNDS} (${times.map((t) => fmt(t, 2)).join(', ')})  = ${fmt(total / bound, 2)} × bound`);
     console.log(`  baseline     ${fmt(baseline, 2)} s  bare HTTP, same requests and concurrency, no limit (${raw.map((t) => fmt(t, 2)).join(', ')}); measured = ${fmt(total / baseline, 2)} × baseline`);
-    console.log(`  503 from the emulator: ${rateLimited}  target 0: ${verdict(rateLimited === 0)}`);
+    console.log(`  503 from the emulator: ${rateLimited}`);
+    report.figure('re-registration of 10,000 / lower bound', times.map((t) => t / bound), { target: { op: '<=', value: 1.2 } });
+    report.figure('bare HTTP baseline / lower bound', raw.map((t) => t / bound));
+    report.figure('re-registration / bare HTTP baseline', ratios(times, raw));
+    report.check('no 503 from the emulator', rateLimited === 0, `${rateLimited} answered 503`);
     for (const store of stores) await store.close();
   } finally {
     redis.disconnect();
@@ -199,7 +203,9 @@ async function postgresStoreBench(): Promise<void> {
     const conc = median(concurrent);
     console.log('PostgreSQL store: findByClientId + update (one op), median of rounds');
     console.log(`  sequential      ${fmt(seq)} ops/s`);
-    console.log(`  32 concurrent   ${fmt(conc)} ops/s  (${fmt(conc / seq, 1)}× sequential)  target ≥ 8,000: ${verdict(conc >= 8000)}`);
+    console.log(`  32 concurrent   ${fmt(conc)} ops/s  (${fmt(conc / seq, 1)}× sequential)`);
+    report.figure('PostgreSQL store, find + update, sequential', sequential, { unit: 'ops/s' });
+    report.figure('PostgreSQL store, find + update, 32 callers', concurrent, { unit: 'ops/s', target: { op: '>=', value: 8000 } });
   } finally {
     await store.close();
     const client = new pg.Client({ connectionString: PG_URL });
@@ -254,4 +260,4 @@ const part = process.env.BENCH_PART;
 if (part === undefined || part === 'reregister') await reregistrationBench();
 if (part === undefined || part === 'store') await postgresStoreBench();
 if (part === undefined || part === 'limiter') await limiterBench();
-process.exitCode = missed > 0 ? 1 : 0;
+report.finish();
