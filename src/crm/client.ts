@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { z } from 'zod';
 import { CrmErrorMsg, encodeBracketQuery, IntegrationModuleEdit } from '../protocol/index.js';
-import { createCrmApi, type CallInput } from './api.js';
+import { createCrmApi, type CallInput, type CrmApi } from './api.js';
 import { parseAccountUrl } from './account-url.js';
 import { classifyResponse } from './classify.js';
 import { crmEndpoints, type CrmEndpoint } from './endpoints.js';
@@ -101,6 +101,9 @@ export function createCrmClient(options: CrmClientOptions): CrmClient {
     }
   }
 
+  let typedApi: CrmApi | undefined;
+  const api = (): CrmApi => (typedApi ??= createCrmApi(call));
+
   async function getModule(code: string) {
     const { data } = await call(crmEndpoints.integrationModule, [code]);
     return data.integrationModule;
@@ -161,7 +164,35 @@ export function createCrmClient(options: CrmClientOptions): CrmClient {
       const input: CallInput = { ...(spec.query ? { query: spec.query } : {}), ...(spec.form ? { form: spec.form } : {}) };
       return (await call(ad, [], input)).data;
     },
-    ...createCrmApi(call),
+    // The typed API (some forty methods) is built on first use: a client opened for one call (a registration,
+    // a callback's handler) then pays for the methods it uses only.
+    get orders() {
+      return api().orders;
+    },
+    get customers() {
+      return api().customers;
+    },
+    get reference() {
+      return api().reference;
+    },
+    get customFields() {
+      return api().customFields;
+    },
+    get notifications() {
+      return api().notifications;
+    },
+    get features() {
+      return api().features;
+    },
+    get systemSettings() {
+      return api().systemSettings;
+    },
+    get delivery() {
+      return api().delivery;
+    },
+    get payments() {
+      return api().payments;
+    },
   } satisfies CrmClient);
 }
 
