@@ -22,14 +22,23 @@ export interface ModuleFile {
   readonly description?: string;
 }
 
+/** The examples bundled with the kit, in the order `dev` runs them: the first is the one the Quick start connects. */
+export const BUNDLED_EXAMPLES = ['order-sync', 'delivery-carrier', 'payment-gateway'] as const;
+export type BundledExample = (typeof BUNDLED_EXAMPLES)[number];
+
 /**
- * The bundled example: compiled beside the kit in the installed package (`dist/examples`), its TypeScript source
- * in this repository (run through tsx).
+ * A bundled example's module file: compiled beside the kit in the installed package (`dist/examples`), its
+ * TypeScript source in this repository (run through tsx).
  */
-export function bundledExamplePath(): string {
-  const compiled = fileURLToPath(new URL('../examples/order-sync/module.js', import.meta.url));
+export function bundledExamplePath(name: BundledExample = 'order-sync'): string {
+  const compiled = fileURLToPath(new URL(`../examples/${name}/module.js`, import.meta.url));
   if (existsSync(compiled)) return compiled;
-  return fileURLToPath(new URL('../../examples/order-sync/module.ts', import.meta.url));
+  return fileURLToPath(new URL(`../../examples/${name}/module.ts`, import.meta.url));
+}
+
+/** Every bundled example's module file, order-sync first. */
+export function bundledExamplePaths(): string[] {
+  return BUNDLED_EXAMPLES.map((name) => bundledExamplePath(name));
 }
 
 const TYPESCRIPT = new Set(['.ts', '.mts', '.cts']);

@@ -77,10 +77,10 @@ interface DevRun {
 }
 
 /**
- * `dev` answers: the module's /health, and the emulator's Marketplace with the module's card. `whileRunning`
+ * `dev` answers: the (first) module's /health, and the emulator's Marketplace with every card named. `whileRunning`
  * gets what a person reads off the terminal, before the process is stopped.
  */
-async function assertDevServes(cwd: string, command: string, args: string[], cardName: RegExp, whileRunning?: (run: DevRun) => Promise<void>) {
+async function assertDevServes(cwd: string, command: string, args: string[], cardNames: readonly RegExp[], whileRunning?: (run: DevRun) => Promise<void>) {
   const [modulePort, emulatorPort] = [await freePort(), await freePort()];
   const dev = startProcess(cwd, command, [...args, '--port', String(modulePort), '--emulator-port', String(emulatorPort)]);
   try {
@@ -99,7 +99,7 @@ async function assertDevServes(cwd: string, command: string, args: string[], car
     });
     const page = await marketplace.body.text();
     assert.equal(marketplace.statusCode, 200);
-    assert.match(page, cardName);
+    for (const cardName of cardNames) assert.match(page, cardName);
     const printed = /Paste this API key:\s+(\S+)/.exec(dev.output());
     assert.ok(printed?.[1], 'dev prints a key to paste');
     await whileRunning?.({ marketplaceUrl: `http://demo.localhost:${emulatorPort}/admin/marketplace`, apiKey: printed[1] });
@@ -136,7 +136,8 @@ describe('the package as installed from npm', { timeout: 20 * 60_000 }, () => {
     const files = listing.stdout.split('\n').filter(Boolean).map((f) => f.replace(/^package\//, ''));
     assert.deepEqual(files.filter((f) => f.endsWith('.map')), []);
     assert.deepEqual(files.filter((f) => /\.test\.(js|ts)$/.test(f) && !f.startsWith('templates/')), []);
-    for (const required of ['LICENSE', 'README.md', 'dist/index.js', 'dist/testing/index.js', 'dist/examples/order-sync/module.js', 'templates/module/src/module.ts'])
+    const examples = ['order-sync', 'delivery-carrier', 'payment-gateway'].map((example) => `dist/examples/${example}/module.js`);
+    for (const required of ['LICENSE', 'README.md', 'dist/index.js', 'dist/testing/index.js', ...examples, 'templates/module/src/module.ts'])
       assert.ok(files.includes(required), `${required} is in the tarball`);
   });
 
@@ -208,8 +209,9 @@ export async function main(): Promise<Connection> {
     );
   });
 
-  it('dev serves the emulator and the bundled example, with no tsx in the way', async () => {
-    await assertDevServes(consumer, 'npx', ['--no-install', 'retailcrm-module-kit', 'dev', '--data-dir', join(work, 'dev-data')], /Order sync \(demo\)/);
+  it('dev serves the emulator and the three bundled examples, with no tsx in the way', async () => {
+    const cards = [/Order sync \(demo\)/, /Toy carrier \(demo\)/, /Toy gateway \(demo\)/];
+    await assertDevServes(consumer, 'npx', ['--no-install', 'retailcrm-module-kit', 'dev', '--data-dir', join(work, 'dev-data')], cards);
   });
 
   it('init makes a project whose own npm test passes and whose npm run dev serves it', async () => {
@@ -224,7 +226,7 @@ export async function main(): Promise<Connection> {
     assert.match(tested.stdout, /^# fail 0$/m);
     console.log(`# init to a passing first connect test: ${((Date.now() - started) / 1000).toFixed(1)} s`);
     // The guide's first minutes in a real browser: Marketplace, Connect, paste the key, the store code, submit.
-    await assertDevServes(project, 'npm', ['run', 'dev', '--'], /My module/, async ({ marketplaceUrl, apiKey }) => {
+    await assertDevServes(project, 'npm', ['run', 'dev', '--'], [/My module/], async ({ marketplaceUrl, apiKey }) => {
       if (!existsSync(CHROMIUM_PATH)) return;
       const browser = await launchChromium();
       try {
