@@ -38,6 +38,12 @@ export async function compareKitWithBare(report: BenchReport, job: KitVsBare): P
   report.figure(`${job.kit.name} p99`, runs.kit.map((r) => r.p99), { unit: 'ms' });
   report.figure(`${job.bare.name} p99`, runs.bare.map((r) => r.p99), { unit: 'ms' });
   const met = report.figure(job.figure ?? `${job.kit.name} / ${job.bare.name}`, ratios(rps('kit'), rps('bare')), { target: { op: '>=', value: job.target } });
+  // The same comparison by CPU per request (bare / kit: as a throughput ratio), printed beside: it moves less
+  // with the machine's scheduling than throughput does.
+  const cpu = (side: 'kit' | 'bare') => runs[side].map((r) => r.cpuMicros);
+  report.figure(`${job.kit.name} CPU per request`, cpu('kit'), { unit: 'µs' });
+  report.figure(`${job.bare.name} CPU per request`, cpu('bare'), { unit: 'µs' });
+  report.figure(`${job.figure ?? `${job.kit.name} / ${job.bare.name}`}, by CPU per request`, ratios(cpu('bare'), cpu('kit')));
   const failures = [...runs.kit, ...runs.bare].reduce((sum, r) => sum + r.errors + r.non2xx, 0);
   const clean = report.check(`${job.title}: failed requests`, failures === 0, `${failures} failed or non-2xx`);
   return met && clean;

@@ -34,6 +34,13 @@ export interface LoadResult {
   readonly rps: number;
   readonly p50: number;
   readonly p99: number;
+  /**
+   * CPU (user + system, all threads) this process spent per request during the measured run, in µs: the cost of a
+   * request when the server under test runs in this process (the benches' servers do), which the machine's
+   * scheduling moves less than throughput. (With the Node generator its warm-up is counted in too: pass
+   * `warmupSeconds: 0` where this matters.)
+   */
+  readonly cpuMicros: number;
 }
 
 /**
@@ -55,7 +62,7 @@ let pinAttempted = false;
  */
 export function pinBench(): void {
   pinAttempted = true;
-  if (cpus().length < 2 || loadGenerator !== 'wrk') return;
+  if (cpus().length < 2 || loadGenerator !== 'wrk' || process.env.BENCH_PIN === '0') return;
   const result = spawnSync('taskset', ['-a', '-cp', `0-${Math.max(0, cpus().length - 2)}`, String(process.pid)]);
   pinned = result.status === 0;
 }
@@ -63,16 +70,27 @@ export function pinBench(): void {
 export async function measure(job: LoadJob): Promise<LoadResult> {
   if (!pinAttempted) pinBench();
   if (loadGenerator === 'wrk') return measureWithWrk(job);
+  return withCpu(() => measureWithNode(job));
+}
+
+async function withCpu(run: () => Promise<Omit<LoadResult, 'cpuMicros'>>): Promise<LoadResult> {
+  const started = process.cpuUsage();
+  const result = await run();
+  const used = process.cpuUsage(started);
+  return { ...result, cpuMicros: (used.user + used.system) / Math.max(1, result.requests) };
+}
+
+async function measureWithNode(job: LoadJob): Promise<Omit<LoadResult, 'cpuMicros'>> {
   const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url)], { stdio: ['pipe', 'pipe', 'inherit'] });
   child.stdin.end(JSON.stringify(job));
   let output = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   if (code !== 0) throw new Error(`load generator exited with ${code}`);
-  return JSON.parse(output) as LoadResult;
+  return JSON.parse(output) as Omit<LoadResult, 'cpuMicros'>;
 }
 
-async function run(job: LoadJob): Promise<LoadResult> {
+async function run(job: LoadJob): Promise<Omit<LoadResult, 'cpuMicros'>> {
   const connections = job.connections ?? 8;
   const pipelining = job.pipelining ?? 1;
   const pool = new Pool(job.url, { connections, pipelining });
@@ -143,7 +161,7 @@ async function measureWithWrk(job: LoadJob): Promise<LoadResult> {
     });
     const script = join(dir, 'job.lua');
     writeFileSync(script, `requests = {}\n${formatted.join('\n')}\n${WRK_SCRIPT}`);
-    const run = async (seconds: number): Promise<LoadResult> => {
+    const run = async (seconds: number): Promise<Omit<LoadResult, 'cpuMicros'>> => {
       const args = ['-t1', `-c${job.connections ?? 8}`, `-d${Math.max(1, Math.round(seconds))}s`, '--timeout', '10s', '-s', script, job.url];
       // On a machine with cores to spare, wrk gets its own core (the last), away from the server's.
       const child = pinned ? spawn('taskset', ['-c', String(cpus().length - 1), 'wrk', ...args], { stdio: ['ignore', 'pipe', 'inherit'] }) : spawn('wrk', args, { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -156,7 +174,7 @@ async function measureWithWrk(job: LoadJob): Promise<LoadResult> {
       return { requests: r.requests, errors: r.errors, non2xx: r.non2xx, rps: r.requests / (r.micros / 1e6), p50: r.p50, p99: r.p99 };
     };
     if ((job.warmupSeconds ?? 1) > 0) await run(job.warmupSeconds ?? 1);
-    return await run(job.seconds);
+    return await withCpu(() => run(job.seconds));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -5,7 +5,7 @@
  * run, never a timed unit test). With `BENCH_REPORT=<file>` the figures are also appended to that file as JSON
  * lines, which `bench/run-all.ts` turns into one table.
  */
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 
 export interface Spread {
@@ -50,21 +50,62 @@ export const fmtAuto = (n: number): string => fmt(n, Math.abs(n) >= 100 ? 0 : Ma
 const load = () => loadavg()[0]!.toFixed(2);
 
 /**
+ * CPU time the hypervisor took from this VM (`steal` in /proc/stat) and all CPU time, in ticks, since boot. This
+ * machine's vCPUs are throttled by their host in bursts: a round during which it stole a share of the CPU measured
+ * the host, not our code. `undefined` where /proc/stat does not exist.
+ */
+function cpuTicks(): { steal: number; total: number } | undefined {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+    return { steal: fields[7] ?? 0, total: fields.reduce((sum, n) => sum + n, 0) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs `work` and tells which share of the machine's CPU time the host stole meanwhile (0 when unknown). */
+export async function withSteal<V>(work: () => Promise<V>): Promise<{ value: V; steal: number }> {
+  const before = cpuTicks();
+  const value = await work();
+  const after = cpuTicks();
+  const total = before && after ? after.total - before.total : 0;
+  return { value, steal: before && after && total > 0 ? (after.steal - before.steal) / total : 0 };
+}
+
+/** Rounds of a pair whose two runs each saw at most this share of stolen CPU count; the others are dropped. */
+export const MAX_STEAL = 0.02;
+
+/**
  * Runs `sides` in alternation for `rounds` rounds (the order flips every round, so a drift of the machine hits all
- * alike) after one discarded warm-up run each. Returns every side's values in round order.
+ * alike) after one discarded warm-up run each. Returns every side's values in round order; rounds in which the
+ * host stole more than {@link MAX_STEAL} of the CPU from any side are dropped for all sides (and counted in
+ * `dropped`), and more rounds are run in their place, up to twice as many in all.
  */
 export async function alternate<K extends string, V>(
   rounds: number,
   sides: Readonly<Record<K, () => Promise<V>>>,
   options: { readonly warmup?: boolean } = {},
-): Promise<Record<K, V[]>> {
+): Promise<Record<K, V[]> & { readonly dropped: number }> {
   const names = Object.keys(sides) as K[];
   if (options.warmup !== false) for (const name of names) await sides[name]();
   const values = Object.fromEntries(names.map((name) => [name, [] as V[]])) as Record<K, V[]>;
-  for (let round = 0; round < rounds; round++) {
-    for (const name of round % 2 === 0 ? names : [...names].reverse()) values[name].push(await sides[name]());
+  let dropped = 0;
+  for (let round = 0; values[names[0]!].length < rounds && round < rounds * 2; round++) {
+    const taken = {} as Record<K, V>;
+    let stolen = 0;
+    for (const name of round % 2 === 0 ? names : [...names].reverse()) {
+      const { value, steal } = await withSteal(sides[name]);
+      taken[name] = value;
+      stolen = Math.max(stolen, steal);
+    }
+    if (stolen > MAX_STEAL) {
+      dropped++;
+      continue;
+    }
+    for (const name of names) values[name].push(taken[name]);
   }
-  return values;
+  if (dropped > 0) console.log(`  (${dropped} round(s) dropped: the host stole more than ${MAX_STEAL * 100}% of the CPU during them)`);
+  return Object.assign(values, { dropped });
 }
 
 /** Pairs two sides' values round by round: the ratio of each round's pair (a drift between rounds cancels). */
@@ -75,6 +116,7 @@ export class BenchReport {
   readonly #bench: string;
   readonly #lines: FigureLine[] = [];
   readonly #loadBefore = load();
+  readonly #ticksBefore = cpuTicks();
 
   constructor(bench: string) {
     this.#bench = bench;
@@ -108,10 +150,12 @@ export class BenchReport {
   /** Prints the load after and the verdict, writes the JSON lines, sets the exit code. */
   finish(): void {
     const after = load();
-    console.log(`load average after: ${after}; ${this.missed === 0 ? 'every target met' : `${this.missed} target(s) MISSED`}`);
+    const ticks = cpuTicks();
+    const steal = this.#ticksBefore && ticks && ticks.total > this.#ticksBefore.total ? (ticks.steal - this.#ticksBefore.steal) / (ticks.total - this.#ticksBefore.total) : 0;
+    console.log(`load average after: ${after}, CPU stolen by the host during the bench: ${(steal * 100).toFixed(1)}%; ${this.missed === 0 ? 'every target met' : `${this.missed} target(s) MISSED`}`);
     const file = process.env.BENCH_REPORT;
     if (file) {
-      const lines = this.#lines.map((line) => JSON.stringify({ ...line, loadBefore: Number(this.#loadBefore), loadAfter: Number(after) }));
+      const lines = this.#lines.map((line) => JSON.stringify({ ...line, loadBefore: Number(this.#loadBefore), loadAfter: Number(after), steal }));
       appendFileSync(file, `${lines.join('\n')}\n`);
     }
     if (this.missed > 0) process.exitCode = 1;

@@ -45,6 +45,7 @@ export async function callbackRoutes(app: FastifyInstance, host: HostContext, op
       return reply.code(status).send({ success: false, errorMsg: errorMessage('en', code, { details: PARSE_FAILURE[status] ?? 'body' }) });
     });
     for (const declared of kit.module.callbacks) {
+      const action = `${declared.group}.${declared.action}`;
       scope.route({
         method: declared.method,
         url: declared.path,
@@ -55,8 +56,8 @@ export async function callbackRoutes(app: FastifyInstance, host: HostContext, op
           if (twice !== undefined) throw new InputRefusedError(400, `The parameter "${twice.slice(0, 40)}" is given more than once`);
           const source = declared.method === 'GET' ? request.query : request.body;
           const fields = source && typeof source === 'object' && !Array.isArray(source) ? (source as Record<string, unknown>) : {};
-          const outcome = await observeCallback(kit, `${declared.group}.${declared.action}`, () => dispatchCallback(kit, declared, fields));
-          const log = { callback: `${declared.group}.${declared.action}`, status: outcome.status, connectionId: outcome.connectionId };
+          const outcome = await observeCallback(kit, action, () => dispatchCallback(kit, declared, fields));
+          const log = { callback: action, status: outcome.status, connectionId: outcome.connectionId };
           if (outcome.status < 400) request.log.info(log, 'callback handled');
           else request.log.warn(log, outcome.body.success ? 'callback refused' : outcome.body.errorMsg);
           if (outcome.file) {
