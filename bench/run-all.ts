@@ -37,7 +37,8 @@ for (const name of benches) {
   if (result.status !== 0 && !readFileSync(reportFile, 'utf8').includes(`"bench":"${name}"`)) crashed.push(name);
 }
 const loadAfter = loadavg()[0]!;
-const lines = readFileSync(reportFile, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as FigureLine & { loadBefore: number; loadAfter: number });
+const lines = readFileSync(reportFile, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as FigureLine & { loadBefore: number; loadAfter: number; steal?: number });
+const worstSteal = Math.max(0, ...lines.map((line) => line.steal ?? 0));
 rmSync(dir, { recursive: true, force: true });
 
 const header = `${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC, ${cpus().length} cores, load ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after, load generator ${loadGenerator}`;

@@ -28,10 +28,11 @@ export async function compareKitWithBare(report: BenchReport, job: KitVsBare): P
   const run = (side: KitVsBare['kit']) => () =>
     measure({ url: side.url, requests: side.requests ?? job.requests, seconds, connections, warmupSeconds: 0 });
   const runs = await alternate(job.rounds, { kit: run(job.kit), bare: run(job.bare) });
-  console.log(`${job.title}, ${connections} concurrent connections, ${seconds}s × ${job.rounds} rounds each, alternating`);
+  console.log(`${job.title}, ${connections} concurrent connections, ${seconds}s × ${runs.kit.length} rounds each (of ${job.rounds} asked), alternating`);
   const show = (name: string, r: LoadResult) =>
     `${name.padEnd(24)} ${fmt(r.rps).padStart(8)} req/s   p99 ${fmt(r.p99, 1)} ms   errors ${r.errors}, non-2xx ${r.non2xx}`;
-  for (let round = 0; round < job.rounds; round++) console.log(`  round ${round + 1}: ${show(job.kit.name, runs.kit[round]!)} | ${show(job.bare.name, runs.bare[round]!)}`);
+  // Rounds the host disturbed were dropped (alternate()): print the ones kept.
+  for (let round = 0; round < runs.kit.length; round++) console.log(`  round ${round + 1}: ${show(job.kit.name, runs.kit[round]!)} | ${show(job.bare.name, runs.bare[round]!)}`);
   const rps = (side: 'kit' | 'bare') => runs[side].map((r) => r.rps);
   report.figure(`${job.kit.name} throughput`, rps('kit'), { unit: 'req/s' });
   report.figure(`${job.bare.name} throughput`, rps('bare'), { unit: 'req/s' });
