@@ -152,3 +152,29 @@ describe('production: the Host header must be the module\'s own', () => {
     await probe.body.dump();
   });
 });
+
+describe('server-to-server answers carry nosniff, without the pages\' cookies', () => {
+  let h: Harness;
+  before(async () => {
+    h = await startHarness();
+  });
+  after(async () => h.close());
+
+  it('/health, an activity callback (refused or not) and a refused body: nosniff, no set-cookie', async () => {
+    const base = h.module.url;
+    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    const answers = [
+      await request(`${base}/health`),
+      await request(`${base}/activity`, { method: 'POST', headers: form, body: 'clientId=unknown&activity=%7B%22active%22%3Atrue%2C%22freeze%22%3Afalse%7D' }),
+      await request(`${base}/activity`, { method: 'POST', headers: form, body: 'clientId=a&clientId=b' }),
+      await request(`${base}/activity`, { method: 'POST', headers: { 'content-type': 'application/xml' }, body: '<x/>' }),
+    ];
+    assert.deepEqual(answers.map((a) => a.statusCode), [200, 404, 400, 415]);
+    for (const answer of answers) {
+      assert.equal(answer.headers['x-content-type-options'], 'nosniff');
+      assert.equal(answer.headers['set-cookie'], undefined);
+      assert.match(String(answer.headers['content-type']), /application\/json/);
+      await answer.body.dump();
+    }
+  });
+});

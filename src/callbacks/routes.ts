@@ -16,6 +16,7 @@ import type { HostContext } from '../host/plugin.js';
 import { readSession, sessionStillValid } from '../host/session.js';
 import { dispatchCallback } from './dispatch.js';
 import { InputRefusedError, repeatedParameter } from '../host/input.js';
+import { NOSNIFF } from '../host/server-routes.js';
 import { observeCallback } from '../observability/telemetry.js';
 import { MultipartError, multipartBoundary, parseMultipartFields } from '../protocol/index.js';
 import type { ModuleRouteTools } from './own-routes.js';
@@ -42,7 +43,7 @@ export async function callbackRoutes(app: FastifyInstance, host: HostContext, op
       if (status === 500) request.log.error({ err: error }, 'callback failed');
       else request.log.warn({ status, code: error.code }, 'callback body refused');
       const code = status === 500 ? ErrorCode.CallbackFailed : ErrorCode.CallbackInvalid;
-      return reply.code(status).send({ success: false, errorMsg: errorMessage('en', code, { details: PARSE_FAILURE[status] ?? 'body' }) });
+      return reply.code(status).header(...NOSNIFF).send({ success: false, errorMsg: errorMessage('en', code, { details: PARSE_FAILURE[status] ?? 'body' }) });
     });
     for (const declared of kit.module.callbacks) {
       const action = `${declared.group}.${declared.action}`;
@@ -63,9 +64,9 @@ export async function callbackRoutes(app: FastifyInstance, host: HostContext, op
           if (outcome.file) {
             const { contentType, body, fileName } = outcome.file;
             if (fileName) reply.header('content-disposition', `attachment; filename="${fileName.replace(/[^\w.-]/g, '_')}"`);
-            return reply.code(200).type(contentType).send(Buffer.from(body.buffer, body.byteOffset, body.byteLength));
+            return reply.code(200).type(contentType).header(...NOSNIFF).send(Buffer.from(body.buffer, body.byteOffset, body.byteLength));
           }
-          return reply.code(outcome.status).send(outcome.body);
+          return reply.code(outcome.status).header(...NOSNIFF).send(outcome.body);
         },
       });
     }

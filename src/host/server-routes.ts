@@ -21,6 +21,12 @@ const JSON_ERRORS: Readonly<Record<number, string>> = {
   415: 'Unsupported content type: send application/x-www-form-urlencoded',
 };
 
+/**
+ * The one security header a JSON answer needs (no browser renders it as a page): set by hand on each answer, since a
+ * hook on this scope would cost every callback more than the header does.
+ */
+export const NOSNIFF = ['x-content-type-options', 'nosniff'] as const;
+
 export interface ServerRouteOptions {
   readonly bodyLimit: number;
   readonly healthChecks: readonly HealthCheck[];
@@ -33,7 +39,7 @@ export async function serverRoutes(app: FastifyInstance, host: HostContext, opti
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
     if (status >= 500) request.log.error({ err: error }, 'request failed');
-    return reply.code(status).send({ success: false, errorMsg: JSON_ERRORS[status] ?? 'Internal error' });
+    return reply.code(status).header(...NOSNIFF).send({ success: false, errorMsg: JSON_ERRORS[status] ?? 'Internal error' });
   });
 
   // The activity callback: identified by clientId only. The repeat check is inline, not a hook (the hot path).
@@ -43,7 +49,7 @@ export async function serverRoutes(app: FastifyInstance, host: HostContext, opti
     const outcome = await observeCallback(kit, 'activity', () => handleActivityCallback(kit, request.body ?? {}));
     if (outcome.status === 200) request.log.info({ connectionId: outcome.connectionId }, 'activity callback applied');
     else request.log.warn({ status: outcome.status }, outcome.body.errorMsg);
-    return reply.code(outcome.status).send(outcome.body);
+    return reply.code(outcome.status).header(...NOSNIFF).send(outcome.body);
   });
 
   // Whether this instance can serve: a load balancer takes it out on 503. `degraded` still serves (200).
@@ -61,16 +67,16 @@ export async function serverRoutes(app: FastifyInstance, host: HostContext, opti
     }
     const states = Object.values(checks);
     const status = states.includes('unavailable') ? 'unavailable' : states.includes('degraded') ? 'degraded' : 'ok';
-    return reply.code(status === 'unavailable' ? 503 : 200).header('cache-control', 'no-store').send({ status, checks });
+    return reply.code(status === 'unavailable' ? 503 : 200).header('cache-control', 'no-store').header(...NOSNIFF).send({ status, checks });
   });
 
   const simple = host.simple;
   if (simple) {
-    app.get(paths.simpleConfig, { preValidation: refuseRepeated }, async (_request, reply) => reply.header('cache-control', 'no-store').send(simple.config()));
+    app.get(paths.simpleConfig, { preValidation: refuseRepeated }, async (_request, reply) => reply.header('cache-control', 'no-store').header(...NOSNIFF).send(simple.config()));
     app.post(paths.simpleRegister, { preValidation: refuseRepeated }, async (request, reply) => {
       const outcome = await observeConnect(kit, 'simple', () => simple.register(request.body ?? {}, host.locale(request)));
       if (!outcome.ok) request.log.warn({ status: outcome.status, code: outcome.code }, 'simple connection refused');
-      return reply.code(outcome.status).header('cache-control', 'no-store').send(outcome.body);
+      return reply.code(outcome.status).header('cache-control', 'no-store').header(...NOSNIFF).send(outcome.body);
     });
   }
 }
