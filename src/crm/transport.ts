@@ -10,6 +10,7 @@ import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Agent, buildConnector, request as undiciRequest } from 'undici';
 import { ConfigError } from '../errors.js';
+import { createBodyWatch, WatchedBody } from './body-watch.js';
 import { ALLOW_LOCAL_IN_PRODUCTION, createAccountUrlPolicy, type AccountUrlPolicy } from './account-url.js';
 import { checkAddress, isLocalhostName } from './address-guard.js';
 import { CRM_RATE_LIMITS, rateBudgetFor } from './endpoints.js';
@@ -365,62 +366,9 @@ function isPolicy(value: AccountUrlPolicy | AccountUrlPolicyOptions | undefined)
   return value !== undefined && (value as AccountUrlPolicy).allowedDomains instanceof Set;
 }
 
-interface BodyDeadline {
-  readonly until: number;
-  stop(): void;
-}
-
-/** A response body that must end by `until`: the watch stops it past then. */
-class WatchedBody implements BodyDeadline {
-  timedOut = false;
-  constructor(
-    readonly until: number,
-    private readonly body: { destroy(): unknown },
-  ) {}
-  stop(): void {
-    this.timedOut = true;
-    this.body.destroy();
-  }
-}
-
 /** Built only when an attempt ran out of time: no closure is made per request for it. */
 function timeoutError(req: CrmHttpRequest, started: number, bound: boolean): TimeoutError {
   return new TimeoutError({ method: req.method, path: withoutQuery(req.path), phase: bound ? 'deadline' : 'request', afterMs: Math.round(performance.now() - started) });
-}
-
-/**
- * One interval for every response body in flight, instead of a timer per request: it ends bodies whose deadline
- * passed, within a quarter second, and runs only while something is in flight.
- */
-function createBodyWatch(everyMs = 250) {
-  const watched = new Set<BodyDeadline>();
-  let interval: NodeJS.Timeout | undefined;
-  const sweep = () => {
-    const now = performance.now();
-    for (const entry of watched) {
-      if (entry.until > now) continue;
-      watched.delete(entry);
-      entry.stop();
-    }
-    if (watched.size === 0) stop();
-  };
-  const stop = () => {
-    clearInterval(interval);
-    interval = undefined;
-  };
-  return {
-    add(entry: BodyDeadline) {
-      watched.add(entry);
-      if (!interval) {
-        interval = setInterval(sweep, everyMs);
-        interval.unref();
-      }
-    },
-    delete(entry: BodyDeadline) {
-      watched.delete(entry);
-    },
-    stop,
-  };
 }
 
 /** Log lines and errors name the method's path, not its query: filters may carry a customer's e-mail or phone. */
