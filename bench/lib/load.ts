@@ -1,8 +1,9 @@
 /**
- * A bounded HTTP load generator that runs in a child process, so the server under test keeps its own core.
- * The parent calls {@link measure}; the child is this file run directly with a JSON job on stdin.
- * Requests are cycled through in order, keeping `connections × pipelining` in flight, for `seconds` after a
- * warm-up. Prints nothing itself; returns requests/s and latency percentiles.
+ * Bounded HTTP load in a child process, so the server under test keeps its own core: wrk when it is installed
+ * (see {@link loadGenerator}), else this file run directly with a JSON job on stdin (undici). The parent calls
+ * {@link measure}. Requests are cycled through in order, keeping `connections` (× `pipelining`, Node only) in
+ * flight, for `seconds` after a warm-up. Prints nothing itself; returns requests/s, latency percentiles and the
+ * CPU this process spent per request.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -57,8 +58,7 @@ let pinAttempted = false;
 
 /**
  * Pins this process (the servers under test) to the first core and, from then on, the load generator to the last,
- * so that neither steals the other's core between rounds: the figures of one round then vary far less. A no-op on
- * one core or without `taskset`.
+ * so that the two never compete for one core. A no-op on one core, without `taskset`, or with `BENCH_PIN=0`.
  */
 export function pinBench(): void {
   pinAttempted = true;
