@@ -15,7 +15,7 @@ import { errorMessage } from '../i18n/index.js';
 import type { HostContext } from '../host/plugin.js';
 import { readSession, sessionStillValid } from '../host/session.js';
 import { dispatchCallback } from './dispatch.js';
-import { InputRefusedError, repeatedParameter } from '../host/input.js';
+import { refuseRepeatedNow } from '../host/input.js';
 import { NOSNIFF } from '../host/server-routes.js';
 import { observeCallback } from '../observability/telemetry.js';
 import { MultipartError, multipartBoundary, parseMultipartFields } from '../protocol/index.js';
@@ -51,10 +51,8 @@ export async function callbackRoutes(app: FastifyInstance, host: HostContext, op
         method: declared.method,
         url: declared.path,
         handler: async (request: FastifyRequest, reply: FastifyReply) => {
-          // A field given twice is refused, as on every route of the kit (the last one would win). Checked here, not
-          // in a hook: a hook costs a callback a measurable share of its speed (docs/performance.md).
-          const twice = repeatedParameter(request);
-          if (twice !== undefined) throw new InputRefusedError(400, `The parameter "${twice.slice(0, 40)}" is given more than once`);
+          // A field given twice is refused, as on every route of the kit (the last one would win).
+          refuseRepeatedNow(request);
           const source = declared.method === 'GET' ? request.query : request.body;
           const fields = source && typeof source === 'object' && !Array.isArray(source) ? (source as Record<string, unknown>) : {};
           const outcome = await observeCallback(kit, action, () => dispatchCallback(kit, declared, fields));

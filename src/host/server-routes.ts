@@ -10,7 +10,7 @@ import formbody from '@fastify/formbody';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { handleActivityCallback } from '../connect/activity.js';
 import { observeCallback, observeConnect } from '../observability/telemetry.js';
-import { InputRefusedError, repeatedParameter, refuseRepeated } from './input.js';
+import { refuseRepeated, refuseRepeatedNow } from './input.js';
 import type { HealthCheck, HostContext } from './plugin.js';
 
 /** `errorMsg` of the error answers, by status. */
@@ -44,8 +44,7 @@ export async function serverRoutes(app: FastifyInstance, host: HostContext, opti
 
   // The activity callback: identified by clientId only. The repeat check is inline, not a hook (the hot path).
   app.post(paths.activity, async (request, reply) => {
-    const twice = repeatedParameter(request);
-    if (twice !== undefined) throw new InputRefusedError(400, `The parameter "${twice.slice(0, 40)}" is given more than once`);
+    refuseRepeatedNow(request);
     const outcome = await observeCallback(kit, 'activity', () => handleActivityCallback(kit, request.body ?? {}));
     if (outcome.status === 200) request.log.info({ connectionId: outcome.connectionId }, 'activity callback applied');
     else request.log.warn({ status: outcome.status }, outcome.body.errorMsg);
