@@ -7,7 +7,7 @@
  */
 import type { AccountUrl, CrmClient } from '../crm/types.js';
 import type { Connection } from '../store/types.js';
-import type { ConnectKit } from '../connect/kit.js';
+import { type ConnectKit, findOwnByClientId } from '../connect/kit.js';
 import { ErrorCode } from '../errors.js';
 import { errorMessage, type Locale } from '../i18n/index.js';
 import { CallbackError, CallbackFile, type CallbackContext, type DeclaredCallback } from './declaration.js';
@@ -85,9 +85,7 @@ export async function dispatchCallback(
 ): Promise<DispatchOutcome> {
   const clientId = fields.clientId;
   if (typeof clientId !== 'string' || clientId === '') return refuse(400, 'en', ErrorCode.CallbackInvalid, 'clientId');
-  // findOwnByClientId, inlined: one async frame fewer on the hot path.
-  const found = await kit.store.findByClientId(clientId);
-  const connection = found?.moduleCode === kit.module.code ? found : undefined;
+  const connection = await findOwnByClientId(kit, clientId);
   if (!connection) return refuse(404, 'en', ErrorCode.ConnectionNotFound);
   const locale = crmLocale(connection) ?? 'en';
   const id = connection.id;
