@@ -159,12 +159,7 @@ export class KyselyConnectionStore implements ConnectionStore {
         const row = this.#newRow(id, input, now);
         // ON CONFLICT DO NOTHING: a concurrent connect of the same account that committed first wins the insert
         // (PostgreSQL waits for it), and this call falls through to the update below.
-        const inserted = await trx
-          .insertInto(T)
-          .values(row)
-          .onConflict((oc) => oc.columns(['account_url', 'module_code']).doNothing())
-          .returningAll()
-          .executeTakeFirst();
+        const inserted = await this.#insertUnlessConnected(trx, row);
         if (inserted) {
           await this.#insertEvents(trx, id, now, [
             { type: 'connected', details: { moduleCode: input.moduleCode, accountUrl: input.accountUrl, apiVersion: input.apiVersion, scopes: input.scopes } },
@@ -217,12 +212,7 @@ export class KyselyConnectionStore implements ConnectionStore {
           staged_api_key_sealed: this.sealer.seal(input.apiKey, id, 'stagedApiKey'),
           ...stagedFor(id),
         };
-        const inserted = await trx
-          .insertInto(T)
-          .values(row)
-          .onConflict((oc) => oc.columns(['account_url', 'module_code']).doNothing())
-          .returningAll()
-          .executeTakeFirst();
+        const inserted = await this.#insertUnlessConnected(trx, row);
         if (inserted) {
           return { connection: this.#toConnection(inserted, { clientId: input.newClientId, apiKey: input.apiKey, stagedApiKey: input.apiKey }), created: true };
         }
@@ -397,6 +387,14 @@ export class KyselyConnectionStore implements ConnectionStore {
       api_key_sealed: this.sealer.seal(apiKey, id, 'apiKey'),
       key_id: this.sealer.sealingKeyId,
     };
+  }
+
+  /**
+   * Inserts a new connection's row unless the account already has one for this module (ON CONFLICT DO NOTHING: a
+   * concurrent connect that committed first wins, PostgreSQL waits for it); the inserted row, or `undefined`.
+   */
+  #insertUnlessConnected(db: Db, row: Row): Promise<Row | undefined> {
+    return db.insertInto(T).values(row).onConflict((oc) => oc.columns(['account_url', 'module_code']).doNothing()).returningAll().executeTakeFirst();
   }
 
   /** A new connection's row, pending, with every secret sealed under its own id. */
