@@ -4,11 +4,28 @@
  * @module
  */
 import type { Command } from 'commander';
+import type { ErrorCode, ErrorParams } from '../errors.js';
+import { type Locale, type MessageKey, translate } from '../i18n/index.js';
 
-/** Where a command writes; tests pass their own. */
+/** Where a command writes, and in which language; tests pass their own (no locale: English). */
 export interface CliIo {
   readonly out: (line: string) => void;
   readonly err: (line: string) => void;
+  readonly locale?: Locale;
+}
+
+/** The CLI's own message keys (`cli.*` in src/i18n). */
+export type CliMessageKey = Extract<MessageKey, `cli.${string}`>;
+
+/**
+ * A failure the CLI words itself: a message key and its params, printed in the run's language. `message` is the
+ * English text, for logs and for callers that never print through runCli. Params never hold a secret.
+ */
+export abstract class CliMessageError extends Error {
+  constructor(readonly key: CliMessageKey, readonly params: ErrorParams = {}) {
+    super(translate('en', key, params));
+    this.name = new.target.name;
+  }
 }
 
 export interface CliCommand {
@@ -17,17 +34,22 @@ export interface CliCommand {
 }
 
 /** A wrong flag value or combination: printed as one line, exit code 2. */
-export class CliUsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'CliUsageError';
+export class CliUsageError extends CliMessageError {}
+
+/**
+ * The command could not do its job (a check failed, nothing to act on): one line, exit code 1. `code` is the kit
+ * error code the line ends with, when the failure is one the kit's catalog names.
+ */
+export class CliFailure extends CliMessageError {
+  constructor(key: CliMessageKey, params: ErrorParams = {}, readonly code?: ErrorCode) {
+    super(key, params);
   }
 }
 
 /** Parses a TCP port flag (0 = any free port). */
 export function parsePort(value: string): number {
   const port = Number(value);
-  if (!/^\d+$/.test(value) || port > 65535) throw new CliUsageError(`--port must be a number from 0 to 65535, got "${value}"`);
+  if (!/^\d+$/.test(value) || port > 65535) throw new CliUsageError('cli.portInvalid', { value });
   return port;
 }
 

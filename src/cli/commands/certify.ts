@@ -6,7 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { certifyModule, formatReport, junitXml } from '../../certify/index.js';
-import { CliUsageError, type CliCommand } from '../cli-command.js';
+import { CliFailure, CliUsageError, type CliCommand } from '../cli-command.js';
 
 interface CertifyFlags {
   connectUrl?: string;
@@ -18,7 +18,7 @@ interface CertifyFlags {
 }
 
 const absolute = (flag: string) => (value: string) => {
-  if (!/^https?:\/\/[^/]/.test(value)) throw new CliUsageError(`${flag} must be an http(s) URL, got "${value}"`);
+  if (!/^https?:\/\/[^/]/.test(value)) throw new CliUsageError('cli.urlInvalid', { flag, value });
   return value;
 };
 
@@ -32,18 +32,18 @@ export const certifyCommand: CliCommand = {
       .option('--secret <secret>', "the partner cabinet's secret for the simple connection (default, and safer than a flag other users can see: the RETAILCRM_SIMPLE_SECRET environment variable)")
       .option('--field <name=value>', "a value for one of the module's own fields on its connect form; repeat for several", (value: string, all: Record<string, string> | undefined) => {
         const eq = value.indexOf('=');
-        if (eq <= 0) throw new CliUsageError(`--field takes name=value, got "${value}"`);
+        if (eq <= 0) throw new CliUsageError('cli.fieldInvalid', { value });
         return { ...all, [value.slice(0, eq)]: value.slice(eq + 1) };
       })
       .option('--budget-ms <ms>', 'the longest a callback may take to answer', (v: string) => {
-        if (!/^\d+$/.test(v) || Number(v) === 0) throw new CliUsageError(`--budget-ms must be a positive whole number, got "${v}"`);
+        if (!/^\d+$/.test(v) || Number(v) === 0) throw new CliUsageError('cli.notPositive', { flag: '--budget-ms', value: v });
         return Number(v);
       }, 2000)
       .option('--junit <file>', 'also write the report as JUnit XML to this file')
       .action(async (flags: CertifyFlags) => {
         const secret = flags.secret ?? process.env.RETAILCRM_SIMPLE_SECRET;
-        if (!flags.connectUrl && !flags.configUrl) throw new CliUsageError('give --connect-url, --config-url, or both');
-        if (flags.configUrl && !secret) throw new CliUsageError('--config-url needs the secret: --secret or RETAILCRM_SIMPLE_SECRET');
+        if (!flags.connectUrl && !flags.configUrl) throw new CliUsageError('cli.certifyTarget');
+        if (flags.configUrl && !secret) throw new CliUsageError('cli.certifySecret');
         const report = await certifyModule({
           ...(flags.connectUrl ? { connectUrl: flags.connectUrl } : {}),
           ...(flags.configUrl && secret ? { simple: { configUrl: flags.configUrl, secret } } : {}),
@@ -53,7 +53,7 @@ export const certifyCommand: CliCommand = {
         for (const line of formatReport(report)) io.out(line);
         if (flags.junit) writeFileSync(flags.junit, junitXml(report));
         // After the report, so the exit code says "failed" (1) while the lines above say what.
-        if (!report.ok) throw new Error('the module does not pass certification; see the failed checks above');
+        if (!report.ok) throw new CliFailure('cli.certifyFailed');
       });
   },
 };

@@ -12,7 +12,8 @@ import { createCrmTransport, type CrmTransport } from '../../crm/transport.js';
 import type { CrmClient } from '../../crm/types.js';
 import { parseAccountUrl } from '../../crm/account-url.js';
 import { REGISTRATION_CREDENTIALS, REGISTRATION_SCOPES } from '../../protocol/index.js';
-import { CliUsageError, type CliCommand } from '../cli-command.js';
+import { CliFailure, CliUsageError, type CliCommand } from '../cli-command.js';
+import type { Locale } from '../../i18n/index.js';
 
 interface CheckFlags {
   account: string;
@@ -33,7 +34,7 @@ export const checkCommand: CliCommand = {
       .requiredOption('--account <url>', 'the account address, e.g. https://demo.retailcrm.ru')
       .option('--api-key <key>', 'the API key (default: the RETAILCRM_API_KEY environment variable)')
       .option('--api-version <major>', 'the API major version the module needs', (v) => {
-        if (!/^\d+$/.test(v)) throw new CliUsageError(`--api-version must be a whole number, got "${v}"`);
+        if (!/^\d+$/.test(v)) throw new CliUsageError('cli.notWholeNumber', { flag: '--api-version', value: v });
         return Number(v);
       }, 5)
       .option('--scopes <list>', 'scopes the key needs, comma-separated (integration_read/_write are always checked)', list, [])
@@ -41,7 +42,7 @@ export const checkCommand: CliCommand = {
       .option('--allow-local', 'accept http://{name}.localhost:{port} (the emulator); refused when NODE_ENV=production', false)
       .action(async (flags: CheckFlags) => {
         const apiKey = flags.apiKey ?? process.env.RETAILCRM_API_KEY;
-        if (!apiKey) throw new CliUsageError('give the key with --api-key or RETAILCRM_API_KEY');
+        if (!apiKey) throw new CliUsageError('cli.apiKeyMissing');
         const transport = createCrmTransport({ accountUrlPolicy: { allowLocal: flags.allowLocal } });
         let failed = false;
         const report = (ok: boolean, what: string, detail: string) => {
@@ -49,22 +50,25 @@ export const checkCommand: CliCommand = {
           io.out(`${ok ? 'ok  ' : 'FAIL'}  ${what.padEnd(16)} ${detail}`);
         };
         try {
-          await runChecks(flags, apiKey, transport, report);
+          await runChecks(flags, apiKey, transport, report, io.locale ?? 'en');
         } finally {
           await transport.close();
         }
         // After the report, so the exit code says "failed" (1) while the lines above say what.
-        if (failed) throw new Error('the account is not ready for the module; see the failed check above');
+        if (failed) throw new CliFailure('cli.checkFailed');
       });
   },
 };
 
 type Report = (ok: boolean, what: string, detail: string) => void;
 
-/** The checks in the order of the seed's step 4; stops at the first failure, as the connect flow does. */
-async function runChecks(flags: CheckFlags, apiKey: string, transport: CrmTransport, report: Report): Promise<void> {
+/**
+ * The checks in the order of the seed's step 4; stops at the first failure, as the connect flow does. A failure's
+ * detail is the message a person would see, in the run's language (the labels stay English, as the help does).
+ */
+async function runChecks(flags: CheckFlags, apiKey: string, transport: CrmTransport, report: Report, locale: Locale): Promise<void> {
   const account = parseAccountUrl(flags.account, transport.policy);
-  if (!account.ok) return report(false, 'account address', accountUrlFailure(account, 'en').message);
+  if (!account.ok) return report(false, 'account address', accountUrlFailure(account, locale).message);
   report(true, 'account address', account.url);
   const required = {
     scopes: [...new Set([...REGISTRATION_SCOPES, ...flags.scopes])],
@@ -83,10 +87,10 @@ async function runChecks(flags: CheckFlags, apiKey: string, transport: CrmTransp
       try {
         report(true, what, await step(crm));
       } catch (error) {
-        return report(false, what, failureFromError(error, 'en', silentLogger).message);
+        return report(false, what, failureFromError(error, locale, silentLogger, [apiKey]).message);
       }
     }
   } catch (error) {
-    report(false, 'API key', failureFromError(error, 'en', silentLogger).message);
+    report(false, 'API key', failureFromError(error, locale, silentLogger, [apiKey]).message);
   }
 }

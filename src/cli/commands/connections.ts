@@ -6,7 +6,7 @@
 import { Command } from 'commander';
 import type { Connection } from '../../store/types.js';
 import { redact } from '../../store/kysely-connection-store.js';
-import { CliUsageError, type CliCommand, type CliIo } from '../cli-command.js';
+import { CliFailure, CliUsageError, type CliCommand, type CliIo } from '../cli-command.js';
 import { openStoreFromFlags, type StoreFlags } from '../store-from-env.js';
 
 const row = (c: Connection) =>
@@ -36,7 +36,7 @@ export const connectionsCommand: CliCommand = {
     storeOptions(group.command('list').description('List connections, oldest first'))
       .option('--limit <n>', 'how many', (value) => {
         const n = Number(value);
-        if (!Number.isInteger(n) || n < 1) throw new CliUsageError(`--limit must be a positive whole number, got "${value}"`);
+        if (!Number.isInteger(n) || n < 1) throw new CliUsageError('cli.notPositive', { flag: '--limit', value });
         return n;
       }, 100)
       .action(async (flags: StoreFlags & { limit: number }) => {
@@ -55,7 +55,7 @@ export const connectionsCommand: CliCommand = {
         const store = await openStoreFromFlags(flags, { migrate: false });
         try {
           const connection = await store.findById(id);
-          if (!connection) throw new Error(`no connection with id "${id}" (see "connections list")`);
+          if (!connection) throw new CliFailure('cli.connectionNotFound', { id });
           describe(connection, io);
           io.out('events:');
           for (const event of await store.listEvents(connection.id, 20))

@@ -5,6 +5,7 @@
 import { Option } from 'commander';
 import { ACCOUNT_NAME_PATTERN } from '../../emulator/control-schemas.js';
 import { startEmulator } from '../../emulator/index.js';
+import { translate } from '../../i18n/index.js';
 import { CliUsageError, parsePort, untilStopSignal, type CliCommand } from '../cli-command.js';
 
 interface EmulatorFlags {
@@ -33,13 +34,10 @@ export const emulatorCommand: CliCommand = {
       .addOption(new Option('--rate-limit-by <source>', 'count the rate limit per source IP or per API key').choices(['ip', 'key']).default('ip'))
       .action(async (flags: EmulatorFlags) => {
         if (!ACCOUNT_NAME_PATTERN.test(flags.account)) {
-          throw new CliUsageError(`--account must be lowercase letters, digits and "-" (a host name label), got "${flags.account}"`);
+          throw new CliUsageError('cli.accountNameInvalid', { value: flags.account });
         }
         if (!isLoopbackHost(flags.host)) {
-          io.err(
-            `warning: --host ${flags.host} listens beyond this machine: anyone who can reach it can use the control API ` +
-              '(create accounts and keys, add faults) and the emulated accounts. Use it on a network you trust.',
-          );
+          io.err(translate(io.locale ?? 'en', 'cli.hostWarning', { host: flags.host }));
         }
         const crm = await startEmulator({
           port: flags.port,

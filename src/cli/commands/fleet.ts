@@ -10,7 +10,7 @@ import { createConnectKit } from '../../connect/create-connect-kit.js';
 import { limiterFromEnv } from '../limiter-from-env.js';
 import { createCrmTransport } from '../../crm/transport.js';
 import { loadModuleFile } from '../../dev/module-file.js';
-import { ConfigError } from '../../errors.js';
+import { ErrorCode } from '../../errors.js';
 import { checkFleetHealth } from '../../fleet/health.js';
 import { transportNotifier } from '../../fleet/notify.js';
 import { FleetStore } from '../../fleet/fleet-store.js';
@@ -18,7 +18,7 @@ import { planReregistration, reregisterFleet } from '../../fleet/reregister.js';
 import { LOCALES, type Locale } from '../../i18n/index.js';
 import { KyselyConnectionStore } from '../../store/kysely-connection-store.js';
 import type { ConnectionStore } from '../../store/types.js';
-import { CliUsageError, type CliCommand, type CliIo } from '../cli-command.js';
+import { CliFailure, CliUsageError, type CliCommand, type CliIo } from '../cli-command.js';
 import { isProduction, openStoreFromFlags, type StoreFlags } from '../store-from-env.js';
 
 interface FleetFlags extends StoreFlags {
@@ -28,7 +28,7 @@ interface FleetFlags extends StoreFlags {
 
 const positive = (name: string) => (value: string) => {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new CliUsageError(`--${name} must be a whole number ≥ 0, got "${value}"`);
+  if (!Number.isInteger(n) || n < 0) throw new CliUsageError('cli.notNonNegative', { flag: `--${name}`, value });
   return n;
 };
 const list = (value: string | undefined) => (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
@@ -36,11 +36,11 @@ const list = (value: string | undefined) => (value ?? '').split(',').map((s) => 
 /** Everything a fleet command needs, closed together. */
 async function openFleet(flags: FleetFlags) {
   const baseUrl = flags.baseUrl ?? process.env.MODULE_BASE_URL;
-  if (!baseUrl) throw new ConfigError(['MODULE_BASE_URL is not set (or pass --base-url): the address the module is registered with']);
+  if (!baseUrl) throw new CliFailure('cli.fleetBaseUrlMissing', {}, ErrorCode.ConfigInvalid);
   const file = await loadModuleFile(flags.module);
   const module = file.createModule(baseUrl);
   const store: ConnectionStore = await openStoreFromFlags(flags, { migrate: true });
-  if (!(store instanceof KyselyConnectionStore)) throw new CliUsageError('fleet needs the kit\'s own store');
+  if (!(store instanceof KyselyConnectionStore)) throw new CliUsageError('cli.ownStoreNeeded', { command: 'fleet' });
   const limiter = limiterFromEnv();
   const transport = createCrmTransport({
     accountUrlPolicy: { boxHosts: list(process.env.CRM_BOX_HOSTS), allowLocal: !isProduction() && process.env.RCMK_ALLOW_LOCAL === '1' },
@@ -77,7 +77,7 @@ function fleetOptions(command: Command): Command {
 }
 
 async function reregister(flags: FleetFlags & { canary: number; batch: number; concurrency: number; force?: boolean; dryRun?: boolean; locale: string }, io: CliIo) {
-  if (!LOCALES.includes(flags.locale as Locale)) throw new CliUsageError(`--locale must be one of ${LOCALES.join(', ')}`);
+  if (!LOCALES.includes(flags.locale as Locale)) throw new CliUsageError('cli.localeInvalid', { locales: LOCALES });
   const fleet = await openFleet(flags);
   try {
     const plan = await planReregistration(fleet.kit, new FleetStore(fleet.store.db), flags.force);

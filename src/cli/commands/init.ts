@@ -37,16 +37,14 @@ export interface InitResult {
 export function initProject(target: string, options: { code?: string; name?: string } = {}): InitResult {
   const dir = resolve(target);
   if (existsSync(dir)) {
-    if (!statSync(dir).isDirectory()) throw new CliUsageError(`${target} exists and is not a folder`);
+    if (!statSync(dir).isDirectory()) throw new CliUsageError('cli.targetNotFolder', { target });
     const present = readdirSync(dir);
     if (present.length > 0)
-      throw new CliUsageError(
-        `${target} is not empty (${present.slice(0, 3).join(', ')}${present.length > 3 ? ', …' : ''}): choose a new or empty folder`,
-      );
+      throw new CliUsageError('cli.targetNotEmpty', { target, present: `${present.slice(0, 3).join(', ')}${present.length > 3 ? ', …' : ''}` });
   }
   const code = options.code ?? codeFrom(basename(dir));
   if (!/^[a-z0-9][a-z0-9-]{0,63}$/.test(code))
-    throw new CliUsageError(`--code must be lower-case letters, digits and "-" (up to 64), got "${code}"`);
+    throw new CliUsageError('cli.codeInvalid', { value: code });
   const name = options.name ?? code.replace(/-/g, ' ').replace(/^./, (c) => c.toUpperCase());
   const kit = kitPackage();
   const fill = (text: string) => text.replaceAll('{{code}}', code).replaceAll('{{name}}', name.replaceAll("'", '’'));

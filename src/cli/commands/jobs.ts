@@ -6,7 +6,7 @@
 import { Command } from 'commander';
 import { JobStateStore, type JobState } from '../../jobs/state.js';
 import { KyselyConnectionStore } from '../../store/kysely-connection-store.js';
-import { CliUsageError, type CliCommand } from '../cli-command.js';
+import { CliFailure, CliUsageError, type CliCommand } from '../cli-command.js';
 import { openStoreFromFlags, type StoreFlags } from '../store-from-env.js';
 
 const at = (date: Date | null) => (date ? date.toISOString().replace('T', ' ').slice(0, 19) : '—');
@@ -16,13 +16,13 @@ const row = (s: JobState, account: string) =>
 async function withJobState<T>(flags: StoreFlags, work: (state: JobStateStore, store: KyselyConnectionStore) => Promise<T>): Promise<T> {
   const store = await openStoreFromFlags(flags, { migrate: false });
   try {
-    if (!(store instanceof KyselyConnectionStore)) throw new CliUsageError('jobs needs the kit\'s own store');
+    if (!(store instanceof KyselyConnectionStore)) throw new CliUsageError('cli.ownStoreNeeded', { command: 'jobs' });
     try {
       return await work(new JobStateStore(store.db), store);
     } catch (error) {
       // The store predates jobs (migration 010 not applied yet): say what to do instead of a raw SQL error.
       if (/rcmk_job_state|no such table|does not exist/i.test((error as Error).message))
-        throw new Error('the store has no job tables yet: run "retailcrm-module-kit migrate" (or start the module once)');
+        throw new CliFailure('cli.jobTablesMissing');
       throw error;
     }
   } finally {
@@ -64,7 +64,7 @@ export const jobsCommand: CliCommand = {
     storeOptions(group.command('revive').argument('<connection>', 'connection id').argument('<job>', 'job name').description('Run a dead job of a connection again at the next tick'))
       .action(async (connection: string, job: string, flags: StoreFlags) => {
         await withJobState(flags, async (state) => {
-          if (!(await state.revive(connection, job))) throw new Error(`the job "${job}" of connection "${connection}" is not dead (see "jobs status --dead")`);
+          if (!(await state.revive(connection, job))) throw new CliFailure('cli.jobNotDead', { job, connection });
           io.out(`revived: ${job} of ${connection} runs at the next tick`);
         });
       });

@@ -7,13 +7,14 @@
 import { generateKeyEntry, KEYRING_ENV, loadKeyring } from '../../store/keyring.js';
 import { openConnectionStore } from '../../store/open-connection-store.js';
 import { rotateKeys } from '../../store/rotate-keys.js';
-import { CliUsageError, type CliCommand } from '../cli-command.js';
+import { ErrorCode, KeyringInvalidError } from '../../errors.js';
+import { CliFailure, CliUsageError, type CliCommand } from '../cli-command.js';
 import { isProduction, type StoreFlags } from '../store-from-env.js';
 
 function positiveInt(name: string) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < 1) throw new CliUsageError(`${name} must be a positive whole number, got "${value}"`);
+    if (!Number.isInteger(n) || n < 1) throw new CliUsageError('cli.notPositive', { flag: name, value });
     return n;
   };
 }
@@ -27,8 +28,16 @@ export const keysCommand: CliCommand = {
       .description(`Print a new keyring entry "<id>:<base64 key>"; append it (comma-separated) to ${KEYRING_ENV}`)
       .option('--id <id>', 'key id (A-Z a-z 0-9 _ -, up to 32); default k<UTC date and time>')
       .action((flags: { id?: string }) => {
+        let entry: string;
+        try {
+          entry = generateKeyEntry(flags.id);
+        } catch (error) {
+          // The keyring's own message says to fix MODULE_SECRET_KEYS, which this command has not read.
+          if (error instanceof KeyringInvalidError && flags.id !== undefined) throw new CliFailure('cli.keyIdInvalid', { value: flags.id }, ErrorCode.KeyringInvalid);
+          throw error;
+        }
         // Printing the key is the purpose of this command; nothing else in the kit ever prints key material.
-        io.out(generateKeyEntry(flags.id));
+        io.out(entry);
       });
 
     group
@@ -50,9 +59,8 @@ export const keysCommand: CliCommand = {
           io.out(`Re-sealed ${result.resealed} of ${result.scanned} connections; ${result.current} now sealed by "${result.sealingKeyId}".`);
           if (result.skipped > 0) io.out(`${result.skipped} changed while rotating: run "keys rotate" again.`);
           if (result.failed.length > 0) {
-            throw new Error(
-              `${result.failed.length} connection(s) could not be opened with this keyring (their key is missing from ${KEYRING_ENV}): ${result.failed.slice(0, 10).join(', ')}${result.failed.length > 10 ? ', …' : ''}`,
-            );
+            const ids = `${result.failed.slice(0, 10).join(', ')}${result.failed.length > 10 ? ', …' : ''}`;
+            throw new CliFailure('cli.rotateUnopened', { count: result.failed.length, ids });
           }
           if (result.skipped === 0) io.out('Every connection is sealed by the newest key; older keys can be retired once every instance runs with this keyring.');
         } finally {

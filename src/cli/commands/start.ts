@@ -4,12 +4,12 @@
  * @module
  */
 import { loadModuleFile, serveModuleFileAssets } from '../../dev/module-file.js';
-import { ConfigError } from '../../errors.js';
+import { ErrorCode } from '../../errors.js';
 import { startModule } from '../../host/start-module.js';
 import { limiterFromEnv } from '../limiter-from-env.js';
 import { loadKeyring } from '../../store/keyring.js';
 import { observabilityFromEnv } from '../../observability/from-env.js';
-import { parsePort, untilStopSignal, type CliCommand } from '../cli-command.js';
+import { CliFailure, parsePort, untilStopSignal, type CliCommand } from '../cli-command.js';
 
 interface StartFlags {
   module: string;
@@ -29,7 +29,7 @@ export const startCommand: CliCommand = {
       .option('--host <host>', 'interface (default: HOST or 0.0.0.0)')
       .action(async (flags: StartFlags) => {
         const baseUrl = process.env.MODULE_BASE_URL;
-        if (!baseUrl) throw new ConfigError(['MODULE_BASE_URL is not set: the public https:// address the CRM reaches the module at']);
+        if (!baseUrl) throw new CliFailure('cli.baseUrlMissing', {}, ErrorCode.ConfigInvalid);
         // Production whatever NODE_ENV says: the keyring is required and local addresses are refused.
         process.env.NODE_ENV = 'production';
         const keyring = loadKeyring({ production: true }).keyring;
