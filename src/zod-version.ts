@@ -8,8 +8,11 @@ import * as zod from 'zod';
 
 // zod 4 exports toJSONSchema at its root; zod 3 (including 3.25, whose root is still zod 3) does not.
 if (typeof (zod as { toJSONSchema?: unknown }).toJSONSchema !== 'function') {
-  throw new Error(
+  const error = new Error(
     'retailcrm-module-kit needs zod 4, but this project resolves "zod" to an older version. ' +
       'Run "npm install zod@^4" (and use zod 4 for your settings schema).',
   );
+  // The CLI tells this failure apart by name to print it in the person's language.
+  error.name = 'ZodVersionError';
+  throw error;
 }

@@ -1,17 +1,17 @@
 /**
- * Builds the program from the registered commands and runs it, turning every failure into one clear line and an
- * exit code: 0 success, 1 failure, 2 usage error.
+ * Builds the program from the registered commands and runs it, turning every failure into one clear line in the
+ * run's language (en, ru, es; see cli-locale.ts) and an exit code: 0 success, 1 failure, 2 usage error.
  * @module
  */
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError } from 'commander';
-import { isKitError } from '../errors.js';
-import { CliUsageError, type CliIo } from './cli-command.js';
+import { Command } from 'commander';
+import { LOCALES, translate } from '../i18n/index.js';
+import type { CliIo } from './cli-command.js';
+import { describeFailure, EXIT_OK, EXIT_USAGE } from './cli-failure.js';
+import { DEBUG_ENV, LANG_ENV, pickCliLocale } from './cli-locale.js';
 import { commands } from './commands/index.js';
 
-export const EXIT_OK = 0;
-export const EXIT_FAILURE = 1;
-export const EXIT_USAGE = 2;
+export { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './cli-failure.js';
 
 const defaultIo: CliIo = {
   out: (line) => process.stdout.write(`${line}\n`),
@@ -28,30 +28,31 @@ export function buildProgram(io: CliIo = defaultIo): Command {
   const program = new Command('retailcrm-module-kit')
     .description('Build RetailCRM / Simla.com marketplace modules, and run the CRM locally as an emulator.')
     .version(version())
+    // Read by runCli before parsing (pickCliLocale); declared so commander accepts it anywhere on the line.
+    .option('--lang <locale>', `language of messages: ${LOCALES.join(', ')} (default: ${LANG_ENV}, else LC_ALL, LC_MESSAGES, LANG)`)
     .exitOverride()
-    .configureOutput({ writeOut: (text) => io.out(text.trimEnd()), writeErr: (text) => io.err(text.trimEnd()) })
-    .showHelpAfterError('(run with --help for usage)');
+    // commander's own error line is English: runCli prints it localized instead (outputError is not used for help).
+    .configureOutput({ writeOut: (text) => io.out(text.trimEnd()), writeErr: (text) => io.err(text.trimEnd()), outputError: () => {} });
   for (const command of commands) command.register(program, io);
   return program;
 }
 
-/** Runs the CLI with `argv` as in `process.argv` and returns the exit code. */
-export async function runCli(argv: readonly string[] = process.argv, io: CliIo = defaultIo): Promise<number> {
+/** Runs the CLI with `argv` as in `process.argv` and returns the exit code. `env` picks the language. */
+export async function runCli(argv: readonly string[] = process.argv, io: CliIo = defaultIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const choice = pickCliLocale(argv, env);
+  if ('invalid' in choice) {
+    // No language is known yet, so English.
+    io.err(translate('en', 'cli.error', { message: translate('en', 'cli.langInvalid', { locales: LOCALES, value: choice.invalid }) }));
+    return EXIT_USAGE;
+  }
+  const { locale } = choice;
   try {
-    await buildProgram(io).parseAsync([...argv]);
+    await buildProgram({ out: io.out, err: io.err, locale }).parseAsync([...argv]);
     return EXIT_OK;
   } catch (error) {
-    if (error instanceof CommanderError) {
-      // --help and --version end through exitOverride with exit code 0.
-      return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
-    }
-    if (error instanceof CliUsageError) {
-      io.err(`error: ${error.message}`);
-      return EXIT_USAGE;
-    }
-    const code = isKitError(error) ? ` [${error.code}]` : '';
-    const message = error instanceof Error ? error.message.split('\n').join(' ') : String(error);
-    io.err(`error: ${message}${code}`);
-    return EXIT_FAILURE;
+    const debug = Boolean(env[DEBUG_ENV]) && env[DEBUG_ENV] !== '0';
+    const failure = describeFailure(error, locale, { debug });
+    for (const line of failure.lines) io.err(line);
+    return failure.exitCode;
   }
 }
