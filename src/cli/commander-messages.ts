@@ -58,6 +58,9 @@ const RULES: Readonly<Record<string, readonly Rule[]>> = {
   ],
 };
 
+/** Every commander code this module words or deliberately passes over (a test holds it to commander's source). */
+export const KNOWN_COMMANDER_CODES: ReadonlySet<string> = new Set([...Object.keys(RULES), ...NOT_FAILURES]);
+
 /**
  * The localized line for a commander error, without the `error:` prefix; `undefined` when the error is no failure
  * to report (help or version shown, or help already printed to stderr by commander itself).
@@ -80,7 +83,7 @@ function extras(message: string, say: (key: CliMessageKey, params?: ErrorParams)
   const more: string[] = [];
   const choices = /Allowed choices are (.+?)\.$/m.exec(message);
   if (choices) more.push(`(${say('cli.allowedChoices', { choices: choices[1]! })})`);
-  const guess = /\(Did you mean (?:one of )?(.+?)\?\)/.exec(message);
-  if (guess) more.push(say('cli.didYouMean', { suggestion: guess[1]! }));
+  const guess = /\(Did you mean (one of )?(.+?)\?\)/.exec(message);
+  if (guess) more.push(say(guess[1] ? 'cli.didYouMeanOneOf' : 'cli.didYouMean', { suggestion: guess[2]! }));
   return more;
 }

@@ -139,6 +139,7 @@ export const en = {
   'cli.unknownOption': "unknown option '{option}'",
   'cli.unknownCommand': "unknown command '{command}'",
   'cli.didYouMean': '(did you mean {suggestion}?)',
+  'cli.didYouMeanOneOf': '(did you mean one of {suggestion}?)',
   'cli.missingArgument': "missing required argument '{argument}'",
   'cli.optionMissingArgument': "option '{option}' argument missing",
   'cli.missingMandatoryOption': "required option '{option}' not specified",

@@ -135,6 +135,7 @@ export const es: Messages = {
   'cli.unknownOption': "opción desconocida '{option}'",
   'cli.unknownCommand': "comando desconocido '{command}'",
   'cli.didYouMean': '(¿quiso decir {suggestion}?)',
+  'cli.didYouMeanOneOf': '(¿quiso decir una de estas: {suggestion}?)',
   'cli.missingArgument': "falta el argumento obligatorio '{argument}'",
   'cli.optionMissingArgument': "falta el valor de la opción '{option}'",
   'cli.missingMandatoryOption': "no se indicó la opción obligatoria '{option}'",

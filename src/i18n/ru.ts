@@ -135,6 +135,7 @@ export const ru: Messages = {
   'cli.unknownOption': "неизвестный параметр '{option}'",
   'cli.unknownCommand': "неизвестная команда '{command}'",
   'cli.didYouMean': '(возможно, имелось в виду {suggestion}?)',
+  'cli.didYouMeanOneOf': '(возможно, имелось в виду одно из: {suggestion}?)',
   'cli.missingArgument': "не указан обязательный аргумент '{argument}'",
   'cli.optionMissingArgument': "для параметра '{option}' не указано значение",
   'cli.missingMandatoryOption': "не указан обязательный параметр '{option}'",
