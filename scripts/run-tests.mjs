@@ -47,7 +47,8 @@ function runPass({ files: passFiles, timeoutMs, concurrency }) {
     const child = spawn(
       process.execPath,
       ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, `--test-timeout=${timeoutMs}`, ...passFiles],
-      { stdio: ['inherit', 'pipe', 'inherit'], env: { ...process.env, NODE_ENV: 'test' } },
+      // English CLI messages whatever the machine's locale: the tests assert today's wording.
+      { stdio: ['inherit', 'pipe', 'inherit'], env: { ...process.env, NODE_ENV: 'test', RETAILCRM_MODULE_KIT_LANG: 'en' } },
     );
     let tail = '';
     child.stdout.on('data', (chunk) => {
