@@ -5,6 +5,7 @@
 import { loadKeyring } from '../store/keyring.js';
 import { openConnectionStore } from '../store/open-connection-store.js';
 import type { ConnectionStore } from '../store/types.js';
+import { CliFailure, type CliMessageKey } from './cli-command.js';
 
 export interface StoreFlags {
   database?: string;
@@ -21,4 +22,20 @@ export async function openStoreFromFlags(flags: StoreFlags, options: { migrate?:
     dataDir: flags.dataDir,
     migrate: options.migrate ?? true,
   });
+}
+
+/** SQLite's and PostgreSQL's words for a table of the kit's that was never created. */
+const MISSING_TABLE = /no such table: rcmk_|relation "rcmk_\w+" does not exist/i;
+
+/**
+ * Runs `work` on a store that may never have been migrated (these commands do not migrate it), turning the
+ * database's raw "no such table" into what to do.
+ */
+export async function explainMissingTables<T>(work: () => Promise<T>, key: CliMessageKey = 'cli.storeTablesMissing'): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof Error && MISSING_TABLE.test(error.message)) throw new CliFailure(key);
+    throw error;
+  }
 }

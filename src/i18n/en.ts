@@ -170,6 +170,7 @@ export const en = {
   'cli.keyIdInvalid': '--id must be 1-32 characters of A-Z a-z 0-9 _ -, got "{value}"',
   'cli.connectionNotFound': 'no connection with id "{id}" (see "connections list")',
   'cli.rotateUnopened': '{count} connection(s) could not be opened with this keyring (their key is missing from MODULE_SECRET_KEYS): {ids}',
+  'cli.storeTablesMissing': 'the store has no tables yet: run "retailcrm-module-kit migrate" (or start the module once)',
   'cli.jobTablesMissing': 'the store has no job tables yet: run "retailcrm-module-kit migrate" (or start the module once)',
   'cli.jobNotDead': 'the job "{job}" of connection "{connection}" is not dead (see "jobs status --dead")',
   'cli.baseUrlMissing': 'MODULE_BASE_URL is not set: the public https:// address the CRM reaches the module at',

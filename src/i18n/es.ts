@@ -166,6 +166,7 @@ export const es: Messages = {
   'cli.keyIdInvalid': '--id debe tener de 1 a 32 caracteres entre A-Z a-z 0-9 _ -, se recibió "{value}"',
   'cli.connectionNotFound': 'no hay ninguna conexión con id "{id}" (vea "connections list")',
   'cli.rotateUnopened': '{count} conexión(es) no se pudieron abrir con este llavero (su clave no está en MODULE_SECRET_KEYS): {ids}',
+  'cli.storeTablesMissing': 'el almacén aún no tiene tablas: ejecute "retailcrm-module-kit migrate" (o inicie el módulo una vez)',
   'cli.jobTablesMissing': 'el almacén aún no tiene tablas de tareas: ejecute "retailcrm-module-kit migrate" (o inicie el módulo una vez)',
   'cli.jobNotDead': 'la tarea "{job}" de la conexión "{connection}" no está detenida por fallos (vea "jobs status --dead")',
   'cli.baseUrlMissing': 'MODULE_BASE_URL no está definida: la dirección pública https:// por la que el CRM llega al módulo',

@@ -166,6 +166,7 @@ export const ru: Messages = {
   'cli.keyIdInvalid': 'значение --id должно состоять из 1–32 символов A-Z a-z 0-9 _ -, получено "{value}"',
   'cli.connectionNotFound': 'нет подключения с id "{id}" (см. "connections list")',
   'cli.rotateUnopened': 'этим набором ключей не открываются подключения ({count} шт.; их ключа нет в MODULE_SECRET_KEYS): {ids}',
+  'cli.storeTablesMissing': 'в хранилище ещё нет таблиц: выполните "retailcrm-module-kit migrate" (или запустите модуль один раз)',
   'cli.jobTablesMissing': 'в хранилище ещё нет таблиц заданий: выполните "retailcrm-module-kit migrate" (или запустите модуль один раз)',
   'cli.jobNotDead': 'задание "{job}" подключения "{connection}" не остановлено из-за сбоев (см. "jobs status --dead")',
   'cli.baseUrlMissing': 'MODULE_BASE_URL не задан: это публичный адрес https://, по которому CRM обращается к модулю',

@@ -52,6 +52,26 @@ describe('cli: connections list|show', () => {
     }
   });
 
+  it('a store never migrated: what to do instead of the database\'s "no such table", in the chosen language', async () => {
+    const fresh = mkdtempSync(join(tmpdir(), 'rcmk-cli-fresh-'));
+    const saved = process.env.MODULE_SECRET_KEYS;
+    delete process.env.MODULE_SECRET_KEYS;
+    try {
+      for (const [lang, line] of [
+        ['en', 'error: the store has no tables yet: run "retailcrm-module-kit migrate" (or start the module once)'],
+        ['ru', 'ошибка: в хранилище ещё нет таблиц: выполните "retailcrm-module-kit migrate" (или запустите модуль один раз)'],
+      ] as const) {
+        const err: string[] = [];
+        const code = await runCli(['node', 'cli', '--lang', lang, 'connections', 'list', '--data-dir', fresh], { out: () => {}, err: (l) => err.push(l) });
+        assert.equal(code, 1);
+        assert.deepEqual(err, [line]);
+      }
+    } finally {
+      if (saved !== undefined) process.env.MODULE_SECRET_KEYS = saved;
+      rmSync(fresh, { recursive: true, force: true });
+    }
+  });
+
   it('an unknown id fails with one line and exit 1', async () => {
     const show = await cli('show', 'no-such-id');
     assert.equal(show.code, 1);

@@ -7,7 +7,7 @@ import { Command } from 'commander';
 import type { Connection } from '../../store/types.js';
 import { redact } from '../../store/kysely-connection-store.js';
 import { CliFailure, CliUsageError, type CliCommand, type CliIo } from '../cli-command.js';
-import { openStoreFromFlags, type StoreFlags } from '../store-from-env.js';
+import { explainMissingTables, openStoreFromFlags, type StoreFlags } from '../store-from-env.js';
 
 const row = (c: Connection) =>
   [c.id, c.state.padEnd(12), c.moduleCode.padEnd(20), c.accountUrl, c.updatedAt.toISOString()].join('  ');
@@ -42,7 +42,7 @@ export const connectionsCommand: CliCommand = {
       .action(async (flags: StoreFlags & { limit: number }) => {
         const store = await openStoreFromFlags(flags, { migrate: false });
         try {
-          const connections = await store.list({ limit: flags.limit });
+          const connections = await explainMissingTables(() => store.list({ limit: flags.limit }));
           if (connections.length === 0) io.out('No connections.');
           for (const connection of connections) io.out(row(connection));
         } finally {
@@ -54,7 +54,7 @@ export const connectionsCommand: CliCommand = {
       .action(async (id: string, flags: StoreFlags) => {
         const store = await openStoreFromFlags(flags, { migrate: false });
         try {
-          const connection = await store.findById(id);
+          const connection = await explainMissingTables(() => store.findById(id));
           if (!connection) throw new CliFailure('cli.connectionNotFound', { id });
           describe(connection, io);
           io.out('events:');

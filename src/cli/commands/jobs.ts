@@ -7,7 +7,7 @@ import { Command } from 'commander';
 import { JobStateStore, type JobState } from '../../jobs/state.js';
 import { KyselyConnectionStore } from '../../store/kysely-connection-store.js';
 import { CliFailure, CliUsageError, type CliCommand } from '../cli-command.js';
-import { openStoreFromFlags, type StoreFlags } from '../store-from-env.js';
+import { explainMissingTables, openStoreFromFlags, type StoreFlags } from '../store-from-env.js';
 
 const at = (date: Date | null) => (date ? date.toISOString().replace('T', ' ').slice(0, 19) : '—');
 const row = (s: JobState, account: string) =>
@@ -17,14 +17,8 @@ async function withJobState<T>(flags: StoreFlags, work: (state: JobStateStore, s
   const store = await openStoreFromFlags(flags, { migrate: false });
   try {
     if (!(store instanceof KyselyConnectionStore)) throw new CliUsageError('cli.ownStoreNeeded', { command: 'jobs' });
-    try {
-      return await work(new JobStateStore(store.db), store);
-    } catch (error) {
-      // The store predates jobs (migration 010 not applied yet): say what to do instead of a raw SQL error.
-      if (/rcmk_job_state|no such table|does not exist/i.test((error as Error).message))
-        throw new CliFailure('cli.jobTablesMissing');
-      throw error;
-    }
+    // The store predates jobs (migration 010 not applied yet), or was never migrated: say what to do.
+    return await explainMissingTables(() => work(new JobStateStore(store.db), store), 'cli.jobTablesMissing');
   } finally {
     await store.close();
   }

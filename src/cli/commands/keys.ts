@@ -9,7 +9,7 @@ import { openConnectionStore } from '../../store/open-connection-store.js';
 import { rotateKeys } from '../../store/rotate-keys.js';
 import { ErrorCode, KeyringInvalidError } from '../../errors.js';
 import { CliFailure, CliUsageError, type CliCommand } from '../cli-command.js';
-import { isProduction, type StoreFlags } from '../store-from-env.js';
+import { explainMissingTables, isProduction, type StoreFlags } from '../store-from-env.js';
 
 function positiveInt(name: string) {
   return (value: string): number => {
@@ -52,10 +52,12 @@ export const keysCommand: CliCommand = {
         const store = await openConnectionStore({ keyring, dataDir: flags.dataDir, migrate: false, ...(databaseUrl ? { databaseUrl } : {}) });
         try {
           io.out(`Sealing with key "${keyring.sealingKeyId}" (keyring: ${keyring.ids.join(', ')}).`);
-          const result = await rotateKeys(store, keyring, {
-            batchSize: flags.batchSize,
-            onProgress: (p) => io.out(`  … ${p.scanned} examined, ${p.resealed} re-sealed`),
-          });
+          const result = await explainMissingTables(() =>
+            rotateKeys(store, keyring, {
+              batchSize: flags.batchSize,
+              onProgress: (p) => io.out(`  … ${p.scanned} examined, ${p.resealed} re-sealed`),
+            }),
+          );
           io.out(`Re-sealed ${result.resealed} of ${result.scanned} connections; ${result.current} now sealed by "${result.sealingKeyId}".`);
           if (result.skipped > 0) io.out(`${result.skipped} changed while rotating: run "keys rotate" again.`);
           if (result.failed.length > 0) {
