@@ -66,5 +66,9 @@ describe('cli: the language of messages', () => {
     const code = await runCli(argv('init', '/dev/null'), { out: () => {}, err: (l) => err.push(l) }, { LC_ALL: 'es_ES.UTF-8' });
     assert.equal(code, 2);
     assert.deepEqual(err, ['error: /dev/null existe y no es una carpeta']);
+    // After the command's own arguments too: commander takes --lang as the program's option anywhere.
+    const ru: string[] = [];
+    assert.equal(await runCli(argv('init', '/dev/null', '--lang', 'ru'), { out: () => {}, err: (l) => ru.push(l) }, { LANG: 'es_ES' }), 2);
+    assert.deepEqual(ru, ['ошибка: /dev/null существует и не является папкой']);
   });
 });
