@@ -35,6 +35,7 @@ describe('cli: how a failure is worded', () => {
     assert.match(failure.lines[0]!, /^ошибка: непредвиденный сбой: connect ECONNREFUSED 127\.0\.0\.1:5432\. Проверьте команду/);
     assert.match(failure.lines[0]!, /RETAILCRM_MODULE_KIT_DEBUG=1/);
     assert.match(describeFailure('a thrown string', 'es').lines[0]!, /^error: fallo inesperado: a thrown string\. Revise el comando/);
+    assert.match(describeFailure(new Error('Something broke.'), 'en').lines[0]!, /^error: unexpected failure: Something broke\. Check the command/);
   });
 
   it('cuts passwords in URLs and secret-looking values out of raw text, also in the debug output', () => {

@@ -65,6 +65,8 @@ export function describeFailure(error: unknown, locale: Locale, options: { reado
   }
   if (isKitError(error)) return { exitCode: EXIT_FAILURE, lines: [`${line(locale, kitErrorText(error, locale))} [${error.code}]`, ...debug] };
   const raw = error instanceof Error ? error.message : String(error);
-  const detail = redactSecrets(raw.split('\n').find((text) => text.trim() !== '') ?? (error instanceof Error ? error.name : 'unknown'));
+  const first = raw.split('\n').find((text) => text.trim() !== '') ?? (error instanceof Error ? error.name : 'unknown');
+  // The frame goes on with its own sentence, so the detail's closing period would double.
+  const detail = redactSecrets(first.trim().replace(/\.+$/, ''));
   return { exitCode: EXIT_FAILURE, lines: [line(locale, translate(locale, 'cli.unexpected', { detail })), ...debug] };
 }
