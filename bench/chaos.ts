@@ -1,7 +1,7 @@
 /**
  * The long chaos run (issue 14, item 8): prints, for each campaign, what the issue's "Done when" asks.
  *
- *   npx tsx bench/chaos.ts [--connects 1000] [--kills 200] [--fuzz 10000] [--concurrent 50] [--callbacks 1000] [--seed N]
+ *   node --import ./bench/lib/compiled.mjs bench/chaos.ts [--connects 1000] [--kills 200] [--fuzz 10000] [--concurrent 50] [--callbacks 1000] [--seed N]
  *
  * 1. connects under injected faults (30 % of them get a fault scenario on one CRM call, sometimes a second on the
  *    read-back; a third of connects are re-connects with a new key and currency);

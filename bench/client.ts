@@ -5,7 +5,7 @@
  * Targets, on the median of the rounds' ratios: wall ≤ 1.10 and CPU ≤ 1.10 (process CPU: client and emulator alike,
  * so the ratio understates the client's own share). Bounded: ROUNDS × CALLS calls per side (defaults 20 × 400).
  *
- * Run: npx tsx bench/client.ts [rounds] [callsPerRound]
+ * Run: node --import ./bench/lib/compiled.mjs bench/client.ts [rounds] [callsPerRound]
  */
 import { performance } from 'node:perf_hooks';
 import { Agent, request } from 'undici';

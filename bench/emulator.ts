@@ -3,7 +3,7 @@
  * off, against a baseline in the same run: a bare Fastify route answering static JSON. The load comes from a
  * separate child process (bench/lib/load.ts: wrk when installed), in alternating rounds.
  *
- *   npx tsx bench/emulator.ts [--seconds 1] [--rounds 7] [--connections 16] [--pipelining 8]
+ *   node --import ./bench/lib/compiled.mjs bench/emulator.ts [--seconds 1] [--rounds 7] [--connections 16] [--pipelining 8]
  *
  * Prints req/s and p99 for both, and the ratio. Target: median ≥ 10,000 req/s on a 2-core machine (an absolute
  * figure: the emulator is a test tool, and this is the rate that keeps a test suite's load off its critical path).

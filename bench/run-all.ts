@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadGenerator } from './lib/load.js';
 import { fmtAuto, type FigureLine } from './lib/report.js';
+import { tsNodeArgs } from './lib/runner.js';
 
 const ALL = ['emulator', 'client', 'store', 'activity', 'connect', 'callbacks', 'delivery', 'fleet'];
 const { values } = parseArgs({ options: { only: { type: 'string' }, record: { type: 'boolean', default: false } } });
@@ -32,7 +33,7 @@ const loadBefore = loadavg()[0]!;
 const crashed: string[] = [];
 for (const name of benches) {
   console.log(`\n=== bench/${name}.ts`);
-  const result = spawnSync(process.execPath, ['--import', 'tsx', `bench/${name}.ts`], { stdio: 'inherit', env: { ...process.env, BENCH_REPORT: reportFile } });
+  const result = spawnSync(process.execPath, tsNodeArgs(`bench/${name}.ts`), { stdio: 'inherit', env: { ...process.env, BENCH_REPORT: reportFile } });
   // A bench that misses a target exits 1 after reporting it; one that reported nothing at all crashed.
   if (result.status !== 0 && !readFileSync(reportFile, 'utf8').includes(`"bench":"${name}"`)) crashed.push(name);
 }
@@ -42,7 +43,7 @@ const worstSteal = Math.max(0, ...lines.map((line) => line.steal ?? 0));
 rmSync(dir, { recursive: true, force: true });
 
 const header = `${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC, ${cpus().length} cores, load ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after, CPU stolen by the host up to ${(worstSteal * 100).toFixed(1)}% in one bench, load generator ${loadGenerator}`;
-const cell = (line: FigureLine, n: number) => `${fmtAuto(n)}${line.unit && !line.unit.includes('/') && line.unit.length < 4 ? ` ${line.unit}` : ''}`;
+const cell = (line: FigureLine, n: number | null) => n === null || !Number.isFinite(n) ? '—' : `${fmtAuto(n)}${line.unit && !line.unit.includes('/') && line.unit.length < 4 ? ` ${line.unit}` : ''}`;
 const rows = lines.map((line) => [
   line.bench,
   line.unit && line.rounds > 1 ? `${line.figure} (${line.unit})` : line.figure,

@@ -10,7 +10,7 @@
  * 2. RSS of a fresh child process that opens a SQLite store holding 100,000 connections and serves random lookups
  *    plus updates for a few seconds (peak RSS sampled during the run). Target: < 150 MB.
  *
- * Bounded: about 30-40 s in all. Run: npx tsx bench/store.ts [rounds] [msPerRound]
+ * Bounded: about 30-40 s in all. Run: node --import ./bench/lib/compiled.mjs bench/store.ts [rounds] [msPerRound]
  * Env: DATABASE_URL_TEST (PostgreSQL, default postgres://postgres@127.0.0.1:5432/test), BENCH_ROWS (default 100000).
  */
 import { execFileSync } from 'node:child_process';
@@ -23,6 +23,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { generateKeyEntry, openConnectionStore, type KyselyConnectionStore } from '../src/store/index.js';
 import { BenchReport, ratios } from './lib/report.js';
+import { tsNodeArgs } from './lib/runner.js';
 
 const numberArg = (index: number, fallback: number) => (/^\d+$/.test(process.argv[index] ?? '') ? Number(process.argv[index]) : fallback);
 const ROUNDS = numberArg(2, 5);
@@ -99,7 +100,7 @@ function randomStoreOp(store: KyselyConnectionStore, clientIds: readonly string[
  */
 function wideInChild(): void {
   try {
-    execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child-wide'], { stdio: 'inherit' });
+    execFileSync(process.execPath, tsNodeArgs(fileURLToPath(import.meta.url), '--child-wide'), { stdio: 'inherit' });
   } catch {
     // The child printed its figure and exited 1; the miss counts here too.
     report?.check('wide working set (child process)', false, 'missed, see above');
@@ -260,28 +261,24 @@ async function childServe(file: string): Promise<void> {
 }
 
 /**
- * How to start a child running this file. tsx's loader thread alone adds tens of MB of RSS, so the child runs this
- * file bundled by esbuild (already installed, as tsx's own dependency) under plain node; tsx is the fallback.
+ * How to start a child running this file. A loader thread alone adds tens of MB of RSS, so the child runs this
+ * file bundled by esbuild (a devDependency; the benches' loader uses it too) under plain node.
  */
 async function childArgs(self: string): Promise<{ args: string[]; how: string }> {
-  try {
-    const { build } = await import('esbuild');
-    // Inside the repository, so the external packages resolve from its node_modules.
-    const outfile = fileURLToPath(new URL('../.data/bench/store-child.mjs', import.meta.url));
-    await build({
-      entryPoints: [self],
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      outfile,
-      external: ['better-sqlite3', 'pg', 'esbuild'],
-      logLevel: 'silent',
-    });
-    return { args: [outfile], how: 'plain node, this file bundled by esbuild' };
-  } catch (error) {
-    return { args: ['--import', 'tsx', self], how: `under tsx, whose loader adds RSS (esbuild unavailable: ${(error as Error).message})` };
-  }
+  const { build } = await import('esbuild');
+  // Inside the repository, so the external packages resolve from its node_modules.
+  const outfile = fileURLToPath(new URL('../.data/bench/store-child.mjs', import.meta.url));
+  await build({
+    entryPoints: [self],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    outfile,
+    external: ['better-sqlite3', 'pg', 'esbuild'],
+    logLevel: 'silent',
+  });
+  return { args: [outfile], how: 'plain node, this file bundled by esbuild' };
 }
 
 async function memory(): Promise<void> {

@@ -11,6 +11,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
+import { tsNodeArgs } from './runner.js';
 
 export interface LoadRequest {
   readonly method: 'GET' | 'POST';
@@ -81,7 +82,7 @@ async function withCpu(run: () => Promise<Omit<LoadResult, 'cpuMicros'>>): Promi
 }
 
 async function measureWithNode(job: LoadJob): Promise<Omit<LoadResult, 'cpuMicros'>> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, tsNodeArgs(fileURLToPath(import.meta.url)), { stdio: ['pipe', 'pipe', 'inherit'] });
   child.stdin.end(JSON.stringify(job));
   let output = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
