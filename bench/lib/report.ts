@@ -72,8 +72,11 @@ export async function withSteal<V>(work: () => Promise<V>): Promise<{ value: V; 
   return { value, steal: before && after && total > 0 ? (after.steal - before.steal) / total : 0 };
 }
 
-/** Rounds of a pair whose two runs each saw at most this share of stolen CPU count; the others are dropped. */
-export const MAX_STEAL = 0.02;
+/**
+ * Rounds of a pair whose two runs each saw at most this share of stolen CPU count; the others are dropped.
+ * `BENCH_MAX_STEAL` (a fraction) raises it on a host that steals all the time, which the report then shows.
+ */
+export const MAX_STEAL = Number.isFinite(Number(process.env.BENCH_MAX_STEAL)) && process.env.BENCH_MAX_STEAL ? Number(process.env.BENCH_MAX_STEAL) : 0.02;
 
 /**
  * Runs `sides` in alternation for `rounds` rounds (the order flips every round, so a drift of the machine hits all
@@ -124,7 +127,9 @@ export class BenchReport {
   }
 
   /** Prints one figure over its rounds; with a target, decides it on the median. */
-  figure(figure: string, values: readonly number[], options: { readonly unit?: string; readonly target?: Target } = {}): boolean {
+  figure(figure: string, measured: readonly number[], options: { readonly unit?: string; readonly target?: Target } = {}): boolean {
+    // A figure derived from a side whose rounds were all dropped comes out NaN: it is no round either.
+    const values = measured.filter(Number.isFinite);
     // Every round dropped (the host took the CPU throughout): no figure, and a target cannot count as met.
     if (values.length === 0) return this.check(figure, false, 'no round kept: the machine was not quiet enough to measure');
     const s = spread(values);
