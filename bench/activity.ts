@@ -8,24 +8,14 @@
  *    recorder) against it off. Target ≥ 0.95 (< 5% cost). The added work per callback is also measured directly,
  *    without HTTP.
  *
- *   npx tsx bench/activity.ts [--seconds 1] [--connections 2000] [--rounds 15]
+ *   node --import ./bench/lib/compiled.mjs bench/activity.ts [--seconds 1] [--connections 2000] [--rounds 15]
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import formbody from '@fastify/formbody';
-import Fastify from 'fastify';
-import { defineModule } from '../src/connect/module-definition.js';
-import { stateFromActivity } from '../src/connect/state.js';
-import { startModule } from '../src/host/start-module.js';
-import { Activity } from '../src/protocol/index.js';
-import { generateKeyEntry } from '../src/store/keyring.js';
-import { openConnectionStore } from '../src/store/open-connection-store.js';
 import { createObservability, observeCallback, type Observed } from '../src/observability/index.js';
+import { flips, startActivityModule, startActivitySides } from './lib/activity-sides.js';
+import { seedActiveConnections } from './lib/bench-store.js';
 import { fmt, measure, type LoadRequest } from './lib/load.js';
 import { alternate, BenchReport, median, ratios } from './lib/report.js';
-import { seedActiveConnections } from './lib/bench-store.js';
 
 const { values } = parseArgs({
   options: { seconds: { type: 'string', default: '1' }, connections: { type: 'string', default: '2000' }, rounds: { type: 'string', default: '15' } },
@@ -36,53 +26,12 @@ const rounds = Number(values.rounds);
 const CONCURRENCY = 16;
 const report = new BenchReport('activity');
 
-const dir = mkdtempSync(join(tmpdir(), 'rcmk-bench-activity-'));
-const store = await openConnectionStore({ databaseUrl: join(dir, 'module.sqlite'), keyring: generateKeyEntry('bench') });
-const clientIds = await seedActiveConnections(store, count);
+const sides = await startActivitySides(count);
+const { store, module, bareUrl } = sides;
 // A second set of connections for the module with metrics on, so neither run repeats the other's last flips.
-const observedClientIds = await seedActiveConnections(store, count, count);
-
-const startBenchModule = (observed: boolean) =>
-  startModule({
-    module: defineModule({ integrationCode: 'bench', name: 'Bench', logo: 'https://bench.example/logo.svg', baseUrl: 'http://127.0.0.1' }),
-    store,
-    cookieSecret: 'bench-cookie-secret-bench-cookie-secret',
-    accountUrlPolicy: { allowLocal: true },
-    logger: false,
-    ...(observed ? { observability: createObservability({ metrics: true }) } : {}),
-  });
-const module = await startBenchModule(false);
-const observedModule = await startBenchModule(true);
-
-// The baseline: the same form parsing and store work, with nothing of the kit around it.
-const bare = Fastify({ logger: false });
-await bare.register(formbody);
-bare.post('/activity', async (request, reply) => {
-  const form = request.body as { clientId: string; activity: string };
-  const activity = Activity.parse(JSON.parse(form.activity));
-  const connection = await store.findByClientId(form.clientId);
-  if (!connection) return reply.code(404).send({ success: false });
-  const state = stateFromActivity(activity);
-  await store.update(connection.id, connection.version, { ...activity, state }, [
-    { type: 'activity_changed', details: { ...activity, from: connection.state, to: state } },
-  ]);
-  return { success: true };
-});
-await bare.listen({ port: 0, host: '127.0.0.1' });
-const bareUrl = `http://127.0.0.1:${(bare.server.address() as { port: number }).port}`;
-
-// Every request flips one connection, so both servers really write (an identical repeat is a no-op in the kit).
-const flips = (ids: readonly string[]): LoadRequest[] =>
-  [false, true].flatMap((active) =>
-    ids.map((clientId) => ({
-      method: 'POST' as const,
-      path: '/activity',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ clientId, activity: JSON.stringify({ active, freeze: false }), systemUrl: '' }).toString(),
-    })),
-  );
-const requests = flips(clientIds);
-const observedRequests = flips(observedClientIds);
+const observedModule = await startActivityModule(store, createObservability({ metrics: true }));
+const requests = sides.flips;
+const observedRequests = flips(await seedActiveConnections(store, count, count));
 
 const rate = (url: string, list: readonly LoadRequest[]) => async () => {
   const result = await measure({ url, requests: list, seconds, connections: CONCURRENCY, warmupSeconds: 0 });
@@ -91,13 +40,7 @@ const rate = (url: string, list: readonly LoadRequest[]) => async () => {
 };
 
 // 1. No write: the CRM repeating what the connection already holds, against the cheapest route of the same server.
-const repeat: LoadRequest[] = [{
-  method: 'POST',
-  path: '/activity',
-  headers: { 'content-type': 'application/x-www-form-urlencoded' },
-  body: new URLSearchParams({ clientId: clientIds[0]!, activity: JSON.stringify({ active: true, freeze: false }), systemUrl: '' }).toString(),
-}];
-const health: LoadRequest[] = [{ method: 'GET', path: '/health' }];
+const { repeat, health } = sides;
 console.log(`activity callback repeated for one connection (no write) vs the same server's /health, ${CONCURRENCY} connections, ${seconds}s × ${rounds} rounds`);
 const noWrite = await alternate(rounds, { activity: rate(module.url, repeat), health: rate(module.url, health) });
 report.figure('activity, no write', noWrite.activity, { unit: 'req/s' });
@@ -135,14 +78,12 @@ for (let round = 0; round < rounds; round++) {
 }
 const addedMicros = median(perCall.on) - median(perCall.off);
 const shareOfCallback = (addedMicros * median(metrics.off)) / 1e6;
-console.log(`  added per callback: ${fmt(addedMicros, 2)} µs (observer off ${fmt(median(perCall.off), 2)} µs, on ${fmt(median(perCall.on), 2)} µs, median of ${rounds}) = ${fmt(shareOfCallback * 100, 2)}% of one callback at ${fmt(median(metrics.off))} req/s`);
+const share = metrics.off.length > 0 ? ` = ${fmt(shareOfCallback * 100, 2)}% of one callback at ${fmt(median(metrics.off))} req/s` : ' (no throughput round kept to compare it with)';
+console.log(`  added per callback: ${fmt(addedMicros, 2)} µs (observer off ${fmt(median(perCall.off), 2)} µs, on ${fmt(median(perCall.on), 2)} µs, median of ${rounds})${share}`);
 report.figure('metrics on / off', pairRatios, { target: { op: '>=', value: 0.95 } });
 report.figure('metrics: added work per callback', perCall.on.map((on, i) => ((on - perCall.off[i]!) * median(metrics.off)) / 1e4), { unit: '% of a callback', target: { op: '<=', value: 5 } });
 report.check('metrics were really on', served !== undefined && Number(served) > 0, `rcmk_callbacks_total{action="activity",status="200"} = ${served ?? 'missing'}`);
 
 await observedModule.close();
-await module.close();
-await bare.close();
-await store.close();
-rmSync(dir, { recursive: true, force: true });
+await sides.close();
 report.finish();

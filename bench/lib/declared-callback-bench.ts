@@ -39,12 +39,8 @@ export interface DeclaredCallbackBench<S extends z.ZodType> {
 const CONCURRENCY = 64;
 const TARGET = 0.9;
 
-export async function runDeclaredCallbackBench<S extends z.ZodType>(spec: DeclaredCallbackBench<S>): Promise<void> {
-  const { values } = parseArgs({
-    options: { seconds: { type: 'string', default: '1' }, rounds: { type: 'string', default: '15' }, connections: { type: 'string', default: '1000' } },
-  });
-  const count = Number(values.connections);
-  const report = new BenchReport(spec.bench);
+/** The two servers of a declared-callback comparison, on one store of `count` active connections. */
+export async function startDeclaredCallbackSides<S extends z.ZodType>(spec: DeclaredCallbackBench<S>, count: number) {
   const dir = mkdtempSync(join(tmpdir(), `rcmk-bench-${spec.bench}-`));
   const store = await openConnectionStore({ databaseUrl: join(dir, 'module.sqlite'), keyring: generateKeyEntry('bench') });
   const clientIds = await seedActiveConnections(store, count);
@@ -62,20 +58,36 @@ export async function runDeclaredCallbackBench<S extends z.ZodType>(spec: Declar
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ clientId, [spec.field]: JSON.stringify(spec.input(i)) }).toString(),
   }));
+  return {
+    kit: { name: spec.kitName, url: module.url, requests },
+    bare: { name: 'bare Fastify route', url: bare.url, requests },
+    async close() {
+      await module.close();
+      await bare.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function runDeclaredCallbackBench<S extends z.ZodType>(spec: DeclaredCallbackBench<S>): Promise<void> {
+  const { values } = parseArgs({
+    options: { seconds: { type: 'string', default: '1' }, rounds: { type: 'string', default: '15' }, connections: { type: 'string', default: '1000' } },
+  });
+  const count = Number(values.connections);
+  const report = new BenchReport(spec.bench);
+  const sides = await startDeclaredCallbackSides(spec, count);
   await compareKitWithBare(report, {
     figure: spec.figure,
     title: `${spec.title}: ${count} connections, SQLite`,
-    kit: { name: spec.kitName, url: module.url },
-    bare: { name: 'bare Fastify route', url: bare.url },
-    requests,
+    kit: sides.kit,
+    bare: sides.bare,
+    requests: sides.kit.requests,
     seconds: Number(values.seconds),
     rounds: Number(values.rounds),
     connections: CONCURRENCY,
     target: TARGET,
   });
-  await module.close();
-  await bare.close();
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
+  await sides.close();
   report.finish();
 }
