@@ -10,7 +10,7 @@
  * 2. The PostgreSQL store under 32 concurrent callers: lookups (`findByClientId`) + updates per second, beside
  *    the same op run sequentially. Target ≥ 8,000/s.
  * Several rounds each, decided on the median (bench/lib/report.ts). Exit code 1 on a missed target.
- * Run: npx tsx bench/fleet.ts [rounds]. Env: DATABASE_URL_TEST, REDIS_URL.
+ * Run: node --import ./bench/lib/compiled.mjs bench/fleet.ts [rounds]. Env: DATABASE_URL_TEST, REDIS_URL.
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -30,6 +30,8 @@ import { createCrmTransport, type CrmTransport } from '../src/crm/transport.js';
 import { reregisterFleet } from '../src/fleet/reregister.js';
 import { generateKeyEntry, openConnectionStore, type KyselyConnectionStore } from '../src/store/index.js';
 import { BenchReport, ratios } from './lib/report.js';
+import { profiled } from './lib/profile-window.js';
+import { tsNodeArgs } from './lib/runner.js';
 
 const ROUNDS = /^\d+$/.test(process.argv[2] ?? '') ? Number(process.argv[2]) : 3;
 const PG_URL = process.env.DATABASE_URL_TEST ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -44,7 +46,7 @@ const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 async function startEmulatorProcess() {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/lib/emulator-process.ts'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, tsNodeArgs('bench/lib/emulator-process.ts'), { stdio: ['pipe', 'pipe', 'inherit'] });
   const first = await new Promise<string>((resolve) => createInterface({ input: child.stdout! }).once('line', resolve));
   const { port } = JSON.parse(first) as { port: number };
   const control = async (path: string, body: unknown) => {
@@ -57,7 +59,8 @@ async function startEmulatorProcess() {
 async function reregistrationBench(): Promise<void> {
   const emulator = await startEmulatorProcess();
   const dir = mkdtempSync(join(tmpdir(), 'rcmk-bench-fleet-'));
-  const redis = new Redis(REDIS_URL);
+  // As limiterFromEnv makes it (src/cli/limiter-from-env.ts): permits taken in one tick share a socket write.
+  const redis = new Redis(REDIS_URL, { enableAutoPipelining: process.env.BENCH_PIPELINING !== '0' });
   try {
     const accounts: { name: string; url: string; apiKey: string }[] = [];
     for (let i = 0; i < ACCOUNTS; i += 1) accounts.push(await emulator.control('/_emulator/accounts', { name: `b${i}` }));
@@ -108,9 +111,11 @@ async function reregistrationBench(): Promise<void> {
         },
       };
       const started = performance.now();
-      const reports = await Promise.all(
-        modules.map((module, k) =>
-          reregisterFleet({ kit: createConnectKit({ module, store: stores[k]!, transport }), db: stores[k]!.db, force: true, canary: 0, batchSize: 500, concurrency: CONCURRENCY / CODES }),
+      const reports = await profiled(`fleet-reregister-${round + 1}`, () =>
+        Promise.all(
+          modules.map((module, k) =>
+            reregisterFleet({ kit: createConnectKit({ module, store: stores[k]!, transport }), db: stores[k]!.db, force: true, canary: 0, batchSize: 500, concurrency: CONCURRENCY / CODES }),
+          ),
         ),
       );
       times.push((performance.now() - started) / 1000);

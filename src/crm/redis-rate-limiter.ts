@@ -15,7 +15,10 @@ import type { RateLimit, RateLimiter, RateLimitPermit } from './rate-limiter.js'
 import { createMemoryRateLimiter } from './rate-limiter.js';
 
 export interface RedisRateLimiterOptions {
-  /** A connected ioredis client; the limiter never closes it. */
+  /**
+   * A connected ioredis client; the limiter never closes it. Give it `enableAutoPipelining: true`: every permit is
+   * two scripts, and with it the permits of calls made in the same tick share one socket write (bench/fleet.ts).
+   */
   readonly redis: Redis;
   /** Key prefix, so several modules can share one Redis. Default `rmk:rl:`. */
   readonly prefix?: string;
@@ -108,7 +111,7 @@ interface Waiter {
  * Builds the shared limiter. Callers of one process queue locally per key (first come, first served), and only
  * the head of each queue talks to Redis, so a burst of a thousand calls costs one round trip per granted permit.
  * @example
- * const limiter = createRedisRateLimiter({ redis: new Redis(process.env.REDIS_URL!) });
+ * const limiter = createRedisRateLimiter({ redis: new Redis(process.env.REDIS_URL!, { enableAutoPipelining: true }) });
  * const transport = createCrmTransport({ rateLimiter: limiter });
  */
 export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisRateLimiter {
