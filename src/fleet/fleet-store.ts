@@ -62,6 +62,16 @@ export function payloadHash(module: AnyModuleDefinition, connection: Pick<Connec
   return createHash('sha256').update(canonical(rest)).digest('base64url');
 }
 
+/**
+ * {@link payloadHash} for many connections of one module: when the module's integrations do not depend on the
+ * settings, every connection's hash is the same and is computed once (a fleet run hashes thousands).
+ */
+export function payloadHasher(module: AnyModuleDefinition): (connection: Pick<Connection, 'clientId' | 'settings'>) => string {
+  if (typeof module.integrations === 'function') return (connection) => payloadHash(module, connection);
+  let shared: string | undefined;
+  return (connection) => (shared ??= payloadHash(module, connection));
+}
+
 export class FleetStore {
   readonly #db: Kysely<FleetDatabase>;
   readonly #now: () => Date;

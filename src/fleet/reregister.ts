@@ -13,7 +13,7 @@ import type { Locale } from '../i18n/index.js';
 import { describeFailure } from '../jobs/runner.js';
 import type { Connection } from '../store/types.js';
 import type { Kysely } from 'kysely';
-import { FleetStore, payloadHash } from './fleet-store.js';
+import { FleetStore, payloadHasher } from './fleet-store.js';
 
 /** States whose connection holds a registration in its CRM (pending ones never completed it; disconnected ended it). */
 const REGISTERED: ReadonlySet<string> = new Set(['active', 'inactive', 'frozen']);
@@ -83,11 +83,12 @@ export async function planReregistration(
   force = false,
 ): Promise<{ pending: Connection[]; upToDate: number }> {
   const known = await fleet.all();
+  const hashOf = payloadHasher(kit.module);
   const pending: Connection[] = [];
   let upToDate = 0;
   for (const connection of await kit.store.list()) {
     if (connection.moduleCode !== kit.module.code || !REGISTERED.has(connection.state)) continue;
-    if (!force && known.get(connection.id)?.payload_hash === payloadHash(kit.module, connection)) upToDate += 1;
+    if (!force && known.get(connection.id)?.payload_hash === hashOf(connection)) upToDate += 1;
     else pending.push(connection);
   }
   return { pending: interleaveByAccount(pending), upToDate };
@@ -138,11 +139,12 @@ export async function reregisterFleet(options: ReregisterOptions): Promise<Rereg
     await fleet.registeredMany(entries);
   };
 
+  const hashOf = payloadHasher(kit.module);
   const registerOne = async (connection: Connection): Promise<boolean> => {
     try {
       const crm = kit.openCrm(connection.accountUrl as AccountUrl, connection.apiKey);
       await crm.editIntegrationModule(registrationPayload(kit.module, connection, { locale, active: connection.active }));
-      accepted.push({ connectionId: connection.id, hash: payloadHash(kit.module, connection) });
+      accepted.push({ connectionId: connection.id, hash: hashOf(connection) });
       done += 1;
       return true;
     } catch (error) {
