@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { request } from 'undici';
+import { Pool, request } from 'undici';
 import { defineModule } from '../src/connect/module-definition.js';
 import { startEmulator } from '../src/emulator/index.js';
 import { startModule } from '../src/host/start-module.js';
@@ -18,6 +18,7 @@ import { generateKeyEntry } from '../src/store/keyring.js';
 import { openConnectionStore } from '../src/store/open-connection-store.js';
 import { FormClient, inputValue } from '../test/helpers/form-client.js';
 import { freePort } from '../test/helpers/ports.js';
+import { profiled } from './lib/profile-window.js';
 import { alternate, BenchReport, ratios } from './lib/report.js';
 
 const { values } = parseArgs({
@@ -66,29 +67,46 @@ const kitConnect = async (account: Account) => {
   if (done.status !== 303) throw new Error(`connect failed with ${done.status}`);
 };
 
-// The baseline: the same three calls to the same emulator, with nothing around them.
-const call = async (host: string, apiKey: string, path: string, body?: string) => {
-  const response = await request(`http://127.0.0.1:${emulator.port}${path}`, {
-    method: body ? 'POST' : 'GET',
+// The baseline: the same three calls to the same emulator, with nothing around them, over undici's global pool
+// (kept-alive connections shared by every account). `fresh` makes them over a new connection per account, as a
+// client's first calls to a new account are: what a connect cannot avoid.
+const call = async (host: string, apiKey: string, path: string, body?: string, via?: Pool) => {
+  const options = {
+    method: body ? ('POST' as const) : ('GET' as const),
     headers: { host, 'x-api-key': apiKey, ...(body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
     body,
-  });
+  };
+  const response = via ? await via.request({ ...options, path }) : await request(`http://127.0.0.1:${emulator.port}${path}`, options);
   await response.body.text();
   if (response.statusCode >= 300) throw new Error(`bare ${path} answered ${response.statusCode}`);
 };
-const bareSequence = async (account: Account) => {
+const bareSequence = async (account: Account, via?: Pool) => {
   const host = new URL(account.url).host;
-  await call(host, account.apiKey, '/api/api-versions');
-  await call(host, account.apiKey, '/api/credentials');
+  await call(host, account.apiKey, '/api/api-versions', undefined, via);
+  await call(host, account.apiKey, '/api/credentials', undefined, via);
   const payload = { code: 'bench', integrationCode: 'bench', active: true, name: 'Bench', clientId: `c-${account.name}`, baseUrl: module.url, actions: { activity: '/activity' }, accountUrl: `${module.url}/settings` };
-  await call(host, account.apiKey, '/api/v5/integration-modules/bench/edit', new URLSearchParams({ integrationModule: JSON.stringify(payload) }).toString());
+  await call(host, account.apiKey, '/api/v5/integration-modules/bench/edit', new URLSearchParams({ integrationModule: JSON.stringify(payload) }).toString(), via);
+};
+const freshSequence = async (account: Account) => {
+  const pool = new Pool(`http://127.0.0.1:${emulator.port}`, { connections: 1 });
+  try {
+    await bareSequence(account, pool);
+  } finally {
+    await pool.close();
+  }
 };
 
 console.log(`full connects against the emulator: ${perRound} accounts a round, concurrency ${concurrency}, ${rounds} rounds each, alternating`);
-const measured = await alternate(rounds, { kit: () => rate(batch(), kitConnect), bare: () => rate(batch(), bareSequence) });
+const measured = await alternate(rounds, {
+  kit: () => profiled('connect-kit', () => rate(batch(), kitConnect)),
+  bare: () => rate(batch(), (account) => bareSequence(account)),
+  fresh: () => profiled('connect-fresh', () => rate(batch(), freshSequence)),
+});
 report.figure('kit connect (form + checks + store + registration)', measured.kit, { unit: 'connects/s' });
 report.figure('bare three CRM calls', measured.bare, { unit: 'sequences/s' });
+report.figure('bare three CRM calls, a new connection each account', measured.fresh, { unit: 'sequences/s' });
 report.figure('connect / bare three calls', ratios(measured.kit, measured.bare), { target: { op: '>=', value: 0.3 } });
+report.figure('connect / bare three calls on a new connection', ratios(measured.kit, measured.fresh));
 // Every kit round, the warm-up and the dropped ones included, connected perRound accounts.
 const kitConnects = perRound * (1 + measured.kit.length + measured.dropped);
 const stored = (await store.list({ limit: nextAccount + 1 })).filter((c) => c.state === 'active').length;

@@ -158,6 +158,10 @@ describe('declared callbacks', () => {
     const refused = await post('/callback/quote', form({ clientId: connection.clientId, quote: '{' }));
     assert.equal(refused.status, 400);
     assert.match(refused.json.errorMsg ?? '', /Запрос от CRM/);
+    // And the handler's locale (read lazily, from the stored CRM settings) is the account's.
+    const handledInRussian = await post('/callback/quote', form({ clientId: connection.clientId, quote: JSON.stringify({ items: [{ sku: 'a', quantity: 1 }] }) }));
+    assert.equal(handledInRussian.status, 200);
+    assert.equal(handled.at(-1)?.locale, 'ru');
     await h.emulator.setSystemSettings('demo', { system_language: { value: 'EN' } });
   });
 

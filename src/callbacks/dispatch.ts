@@ -51,24 +51,30 @@ function rawInput(declared: DeclaredCallback, fields: Readonly<Record<string, un
   }
 }
 
+/** The account's language for the texts the CRM's user reads; English until the CRM reported one. */
+const localeOf = (connection: Connection): Locale => crmLocale(connection) ?? 'en';
+
 /**
- * The handler's context. The client and the deadline's signal (a timer) are made only if the handler uses them:
- * most callbacks need neither, and this is the hot path.
+ * The handler's context. The client, the deadline's signal (a timer) and the locale (the parsed CRM settings) are
+ * made only if the handler uses them: most callbacks need none, and this is the hot path.
  */
 class Context implements CallbackContext<unknown> {
   readonly #kit: Pick<ConnectKit, 'openCrm'>;
   readonly #deadline: number;
   #crm: CrmClient | undefined;
   #signal: AbortSignal | undefined;
+  #locale: Locale | undefined;
   constructor(
     kit: Pick<ConnectKit, 'openCrm'>,
     readonly connection: Connection,
     readonly input: unknown,
-    readonly locale: Locale,
     deadline: number,
   ) {
     this.#kit = kit;
     this.#deadline = deadline;
+  }
+  get locale(): Locale {
+    return (this.#locale ??= localeOf(this.connection));
   }
   get crm(): CrmClient {
     return (this.#crm ??= this.#kit.openCrm(this.connection.accountUrl as AccountUrl, this.connection.apiKey));
@@ -87,29 +93,28 @@ export async function dispatchCallback(
   if (typeof clientId !== 'string' || clientId === '') return refuse(400, 'en', ErrorCode.CallbackInvalid, 'clientId');
   const connection = await findOwnByClientId(kit, clientId);
   if (!connection) return refuse(404, 'en', ErrorCode.ConnectionNotFound);
-  const locale = crmLocale(connection) ?? 'en';
   const id = connection.id;
   if (connection.state === 'disconnected' || (!declared.whenInactive && connection.state !== 'active'))
-    return refuse(403, locale, ErrorCode.ConnectionInactive, undefined, id);
+    return refuse(403, localeOf(connection), ErrorCode.ConnectionInactive, undefined, id);
 
   const raw = rawInput(declared, fields);
-  if (raw.problem !== undefined) return refuse(400, locale, ErrorCode.CallbackInvalid, raw.problem, id);
+  if (raw.problem !== undefined) return refuse(400, localeOf(connection), ErrorCode.CallbackInvalid, raw.problem, id);
   const parsed = declared.input.safeParse(raw.value);
   if (!parsed.success) {
     // Field paths only: they read the same in every language, and zod's own wording is not for the CRM's user.
     const root = declared.field ?? 'input';
     const where = [...new Set(parsed.error.issues.slice(0, MAX_ISSUES).map((issue) => [root, ...issue.path].join('.')))];
-    return refuse(400, locale, ErrorCode.CallbackInvalid, where.join(', '), id);
+    return refuse(400, localeOf(connection), ErrorCode.CallbackInvalid, where.join(', '), id);
   }
 
-  const context = new Context(kit, connection, parsed.data, locale, performance.now() + declared.timeoutMs);
+  const context = new Context(kit, connection, parsed.data, performance.now() + declared.timeoutMs);
   let result: unknown;
   try {
     result = await declared.handle(context, kit);
   } catch (error) {
     if (error instanceof CallbackError) return { status: error.status, body: { success: false, errorMsg: error.message }, connectionId: id };
     kit.logger.error({ err: error, connectionId: id, callback: `${declared.group}.${declared.action}` }, 'callback handler failed');
-    return refuse(500, locale, ErrorCode.CallbackFailed, undefined, id);
+    return refuse(500, context.locale, ErrorCode.CallbackFailed, undefined, id);
   }
   if (result instanceof CallbackFile) return { status: 200, body: SUCCESS, file: result, connectionId: id };
   if (declared.output !== undefined) {
@@ -118,7 +123,7 @@ export async function dispatchCallback(
       const problems = checked.error.issues.slice(0, MAX_ISSUES).map((issue) => `${issue.path.join('.') || '(result)'}: ${issue.code}`);
       kit.logger.error({ connectionId: id, callback: `${declared.group}.${declared.action}`, problems }, 'callback result does not match its output schema');
       // In production the CRM still gets the answer (it may accept it); in development and tests the mismatch fails loudly.
-      if (process.env.NODE_ENV !== 'production') return refuse(500, locale, ErrorCode.CallbackFailed, undefined, id);
+      if (process.env.NODE_ENV !== 'production') return refuse(500, context.locale, ErrorCode.CallbackFailed, undefined, id);
     } else result = checked.data;
   }
   return { status: 200, body: result === undefined ? SUCCESS : { success: true, result }, connectionId: id };
