@@ -11,6 +11,7 @@ import { ConfigError } from '../errors.js';
 import { type Keyring, parseKeyring } from './keyring.js';
 import { KyselyConnectionStore, classifyStoreError, type StoreDialect } from './kysely-connection-store.js';
 import { migrateToLatest } from './migrate.js';
+import { createRowCache, type RowCache } from './sqlite-row-cache.js';
 import type { StoreDatabase } from './schema.js';
 
 /** Where the store lives, as resolved from a database URL. */
@@ -39,7 +40,7 @@ export interface OpenConnectionStoreOptions extends StoreDatabaseOptions {
   readonly migrate?: boolean;
   /** Clock for timestamps; default `() => new Date()`. */
   readonly now?: () => Date;
-  /** Opened secrets kept in memory for hot rows; default 1,000 connections, 0 = off. */
+  /** Opened secrets (plaintext API keys, clientIds) kept in memory for up to this many hot rows; default 0 = off (docs/store.md). */
   readonly openCacheSize?: number;
 }
 
@@ -102,13 +103,16 @@ async function sqliteDialect(file: string): Promise<{ dialect: SqliteDialect; di
   // The direct path's readers run in raw mode (rows as arrays, made into objects here): better-sqlite3 builds a
   // row object property by property, which costs a 25-column lookup half its time (docs/performance.md).
   // Statements of their own, since Kysely's share the ones above and expect objects.
-  const readers = new Map<string, { statement: import('better-sqlite3').Statement; columns: readonly string[] }>();
+  // A read-only statement of one row by one key also remembers its rows until the database changes (sqlite-row-cache.ts).
+  const readers = new Map<string, { statement: import('better-sqlite3').Statement; columns: readonly string[]; cache?: RowCache }>();
   const reader = (sqlText: string) => {
     let found = readers.get(sqlText);
     if (found === undefined) {
       if (readers.size >= STATEMENT_CACHE_LIMIT) readers.clear();
       const statement = raw.prepare(sqlText);
-      found = statement.reader ? { statement: statement.raw(true), columns: statement.columns().map((column) => column.name) } : { statement, columns: [] };
+      found = statement.reader
+        ? { statement: statement.raw(true), columns: statement.columns().map((column) => column.name), ...(statement.readonly ? { cache: createRowCache(raw) } : {}) }
+        : { statement, columns: [] };
       readers.set(sqlText, found);
     }
     return found;
@@ -123,11 +127,16 @@ async function sqliteDialect(file: string): Promise<{ dialect: SqliteDialect; di
     // on the connection and running here is the same as queueing behind Kysely's mutex, minus its promise hops.
     // Inside a transaction (opened by a Kysely `transaction()` that is awaiting), defer to Kysely, which waits.
     if (raw.inTransaction) return undefined;
-    const { statement, columns } = reader(sqlText);
+    const { statement, columns, cache } = reader(sqlText);
     if (!statement.reader) return (statement.run(...parameters), []);
     if (!single) return (statement.all(...parameters) as unknown[][]).map((values) => toRow(columns, values));
-    const values = statement.get(...parameters) as unknown[] | undefined;
-    return values === undefined ? [] : [toRow(columns, values)];
+    const readRow = () => {
+      const values = statement.get(...parameters) as unknown[] | undefined;
+      return values === undefined ? undefined : toRow(columns, values);
+    };
+    const key = parameters[0];
+    const row = cache !== undefined && parameters.length === 1 && typeof key === 'string' ? cache.read(key, readRow) : readRow();
+    return row === undefined ? [] : [row];
   };
   const database: SqliteDatabaseSlice = {
     close: () => raw.close(),
