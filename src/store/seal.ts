@@ -14,6 +14,7 @@
  */
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { SealBrokenError } from '../errors.js';
+import { HitRate } from './hit-rate.js';
 import type { Keyring } from './keyring.js';
 
 /** The sealed columns. The name is bound into the ciphertext. */
@@ -78,17 +79,8 @@ export function createSealer(keyring: Keyring, options: SealerOptions = {}): Sea
   const hashes = new Map<string, string[]>();
   // Admission: while most lookups hit, every miss is cached; when access is spread over far more connections than
   // fit (most lookups miss), only about 1 miss in 16 is, so the cache does not churn the heap for nothing.
-  let lookups = 0;
-  let hits = 0;
-  const count = (hit: boolean): void => {
-    lookups += 1;
-    if (hit) hits += 1;
-    if (lookups >= 4096) {
-      lookups >>= 1;
-      hits >>= 1;
-    }
-  };
-  const admit = (): boolean => hits * 2 >= lookups || Math.random() < 1 / 16;
+  const rate = new HitRate(4096);
+  const admit = (): boolean => rate.atLeast(0.5) || Math.random() < 1 / 16;
   const derived = new Map<string, DerivedKeys>();
   for (const id of keyring.ids) {
     const key = keyring.key(id);
@@ -145,10 +137,10 @@ export function createSealer(keyring: Keyring, options: SealerOptions = {}): Sea
       if (cacheSize === 0) return openUncached(sealed, rowId, field);
       const hit = opened[field].get(rowId);
       if (hit !== undefined && hit[0] === sealed) {
-        count(true);
+        rate.count(true);
         return hit[1];
       }
-      count(false);
+      rate.count(false);
       const plaintext = openUncached(sealed, rowId, field);
       if (admit()) remember(field, rowId, sealed, plaintext);
       return plaintext;

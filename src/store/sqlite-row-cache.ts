@@ -15,6 +15,7 @@
  * @module
  */
 import type { Database, Statement } from 'better-sqlite3';
+import { HitRate } from './hit-rate.js';
 
 export const ROW_CACHE_SIZE = 1000;
 
@@ -33,29 +34,19 @@ export interface RowCache {
 export function createRowCache(raw: Database): RowCache {
   const counters: Statement = raw.prepare('select total_changes(), data_version from pragma_data_version').raw(true);
   const entries = new Map<string, Entry>();
-  // The recent hit rate, halved every 1024 reads so it follows the traffic.
-  let reads = 0;
-  let hits = 0;
+  const rate = new HitRate(1024);
   let bypassed = 0;
-  const count = (hit: boolean): void => {
-    reads += 1;
-    if (hit) hits += 1;
-    if (reads >= 1024) {
-      reads >>= 1;
-      hits >>= 1;
-    }
-  };
   return {
     read(key, load) {
       // Judged on 64 reads at least: a cold cache misses at first whatever the traffic.
-      if (reads >= 64 && hits * 4 < reads && (++bypassed & 15) !== 0) return load();
+      if (rate.lookups >= 64 && !rate.atLeast(0.25) && (++bypassed & 15) !== 0) return load();
       const [changes, version] = counters.get() as [number, number];
       const hit = entries.get(key);
       if (hit !== undefined && hit.changes === changes && hit.version === version) {
-        count(true);
+        rate.count(true);
         return hit.row;
       }
-      count(false);
+      rate.count(false);
       const row = load();
       // Only rows found are kept: unknown keys (a probe with made-up clientIds) cannot push the real ones out.
       if (row === undefined) {
