@@ -13,7 +13,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadGenerator } from './lib/load.js';
-import { fmtAuto, type FigureLine } from './lib/report.js';
+import { fmtAuto, MAX_STEAL, type FigureLine } from './lib/report.js';
 import { tsNodeArgs } from './lib/runner.js';
 
 const ALL = ['emulator', 'client', 'store', 'activity', 'connect', 'callbacks', 'delivery', 'fleet'];
@@ -44,7 +44,7 @@ const lines = readFileSync(reportFile, 'utf8').split('\n').filter(Boolean).map((
 const worstSteal = Math.max(0, ...lines.map((line) => line.steal ?? 0));
 rmSync(dir, { recursive: true, force: true });
 
-const header = `${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC, ${cpus().length} cores, load ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after, CPU stolen by the host up to ${(worstSteal * 100).toFixed(1)}% in one bench, load generator ${loadGenerator}`;
+const header = `${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC, ${cpus().length} cores, load ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after, CPU stolen by the host up to ${(worstSteal * 100).toFixed(1)}% in one bench (rounds above ${fmtAuto(MAX_STEAL * 100)}% dropped), load generator ${loadGenerator}`;
 const cell = (line: FigureLine, n: number | null) => n === null || !Number.isFinite(n) ? '—' : `${fmtAuto(n)}${line.unit && !line.unit.includes('/') && line.unit.length < 4 ? ` ${line.unit}` : ''}`;
 const rows = lines.map((line) => [
   line.bench,
