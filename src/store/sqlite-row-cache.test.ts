@@ -12,7 +12,7 @@ import { createRowCache } from './sqlite-row-cache.js';
 const file = () => join(mkdtempSync(join(tmpdir(), 'rcmk-row-cache-')), 'store.sqlite');
 
 describe('the SQLite row cache', () => {
-  it('answers from memory while nothing changed, and reads again after a write on its own connection', () => {
+  it('keeps a row from its second read, answers from memory while nothing changed, reads again after a write', () => {
     const raw = new Database(file());
     raw.exec('create table t (k text primary key, v text); insert into t values (\'a\', \'one\')');
     const select = raw.prepare('select k, v from t where k = ?');
@@ -21,14 +21,18 @@ describe('the SQLite row cache', () => {
     const read = (key: string) => cache.read(key, () => (loads++, select.get(key) as Record<string, unknown> | undefined));
     assert.deepEqual(read('a'), { k: 'a', v: 'one' });
     assert.deepEqual(read('a'), { k: 'a', v: 'one' });
-    assert.equal(loads, 1, 'the second read was a hit');
+    assert.equal(loads, 2, 'a row read once is not kept');
+    assert.deepEqual(read('a'), { k: 'a', v: 'one' });
+    assert.equal(loads, 2, 'the third read was a hit');
     raw.prepare('update t set v = ? where k = ?').run('two', 'a');
     assert.deepEqual(read('a'), { k: 'a', v: 'two' });
-    assert.equal(loads, 2);
+    assert.equal(loads, 3);
+    read('a');
+    assert.equal(loads, 3, 'a kept row is refreshed at once, not admitted again');
     // A write to any row (here another table) counts too: the cache cannot know which rows it touched.
     raw.exec('create table u (x); insert into u values (1)');
     read('a');
-    assert.equal(loads, 3);
+    assert.equal(loads, 4);
     raw.close();
   });
 
@@ -77,6 +81,7 @@ describe('the SQLite row cache', () => {
     assert.equal(read('missing'), undefined);
     assert.equal(loads, 2, 'a miss is read again each time');
     raw.exec('insert into t values (\'b\', \'x\')');
+    read('b');
     assert.ok(Object.isFrozen(read('b')));
     raw.close();
   });
