@@ -2,7 +2,9 @@
  * Full connects against the emulator: the form page (CSRF), the POST, the three CRM calls, the store writes and
  * the redirect, over real HTTP. Baseline in the same run: the same three CRM calls made with bare undici requests
  * (no checks, no store, no form). Rounds alternate; each round connects a fresh batch of accounts. Target: the
- * median of the rounds' kit/bare ratios ≥ 0.3. Where the rest of a connect's time goes: docs/performance.md.
+ * median of the rounds' kit/bare ratios ≥ 0.3. Also printed, without a target: the kit against the same three calls
+ * over a new connection per account, which every first connect to an account pays. Where the rest of a connect's
+ * time goes: docs/performance.md.
  *
  *   node --import ./bench/lib/compiled.mjs bench/connect.ts [--per-round 100] [--rounds 7] [--concurrency 8]
  */
