@@ -12,7 +12,7 @@
  */
 import { parseArgs } from 'node:util';
 import { createObservability, observeCallback, type Observed } from '../src/observability/index.js';
-import { flips, startActivityModule, startActivitySides } from './lib/activity-sides.js';
+import { flips, resetStates, startActivityModule, startActivitySides } from './lib/activity-sides.js';
 import { seedActiveConnections } from './lib/bench-store.js';
 import { fmt, measure, type LoadRequest } from './lib/load.js';
 import { alternate, BenchReport, median, ratios } from './lib/report.js';
@@ -33,7 +33,8 @@ const observedModule = await startActivityModule(store, createObservability({ me
 const requests = sides.flips;
 const observedRequests = flips(await seedActiveConnections(store, count, count));
 
-const rate = (url: string, list: readonly LoadRequest[]) => async () => {
+const rate = (url: string, list: readonly LoadRequest[], flipping = false) => async () => {
+  if (flipping) await resetStates(store);
   const result = await measure({ url, requests: list, seconds, connections: CONCURRENCY, warmupSeconds: 0 });
   if (result.errors > 0 || result.non2xx > 0) throw new Error(`${url}: ${result.errors} errors, ${result.non2xx} non-2xx`);
   return result.rps;
@@ -49,14 +50,14 @@ report.figure('activity no write / health', ratios(noWrite.activity, noWrite.hea
 
 // 2. A state change on every request, against the bare route.
 console.log(`\nactivity callback with a state change vs bare route, ${count} connections, SQLite, ${CONCURRENCY} connections, ${seconds}s × ${rounds} rounds`);
-const flipping = await alternate(rounds, { kit: rate(module.url, requests), bare: rate(bareUrl, requests) });
+const flipping = await alternate(rounds, { kit: rate(module.url, requests, true), bare: rate(bareUrl, requests, true) });
 report.figure('kit /activity, state change', flipping.kit, { unit: 'req/s' });
 report.figure('bare route, same store work', flipping.bare, { unit: 'req/s' });
 report.figure('activity state change / bare route', ratios(flipping.kit, flipping.bare), { target: { op: '>=', value: 0.85 } });
 
 // 3. The cost of metrics.
 console.log(`\nactivity callback with metrics on vs off, ${seconds}s × ${rounds} rounds each, alternating`);
-const metrics = await alternate(rounds, { off: rate(module.url, requests), on: rate(observedModule.url, observedRequests) });
+const metrics = await alternate(rounds, { off: rate(module.url, requests, true), on: rate(observedModule.url, observedRequests, true) });
 report.figure('activity, metrics off', metrics.off, { unit: 'req/s' });
 report.figure('activity, metrics on', metrics.on, { unit: 'req/s' });
 const pairRatios = ratios(metrics.on, metrics.off);

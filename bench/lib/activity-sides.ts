@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import formbody from '@fastify/formbody';
 import Fastify from 'fastify';
+import { sql } from 'kysely';
 import { defineModule } from '../../src/connect/module-definition.js';
 import { stateFromActivity } from '../../src/connect/state.js';
 import { startModule } from '../../src/host/start-module.js';
@@ -14,6 +15,7 @@ import type { Observability } from '../../src/observability/index.js';
 import { Activity } from '../../src/protocol/index.js';
 import { generateKeyEntry } from '../../src/store/keyring.js';
 import { openConnectionStore } from '../../src/store/open-connection-store.js';
+import type { KyselyConnectionStore } from '../../src/store/kysely-connection-store.js';
 import type { ConnectionStore } from '../../src/store/types.js';
 import { seedActiveConnections } from './bench-store.js';
 import type { LoadRequest } from './load.js';
@@ -54,8 +56,18 @@ const activityRequest = (clientId: string, active: boolean): LoadRequest => ({
   body: new URLSearchParams({ clientId, activity: JSON.stringify({ active, freeze: false }), systemUrl: '' }).toString(),
 });
 
-/** Every request flips one connection, so both servers really write (an identical repeat is a no-op in the kit). */
+/**
+ * Every request flips one connection, so both servers really write (an identical repeat is a no-op in the kit):
+ * all to inactive, then all back. A load generator starts each round at the first request, so before each round
+ * {@link resetStates} puts them all back to active; else a round would meet connections left inactive by the last
+ * one, which the kit answers without a write and the bare route writes anyway.
+ */
 export const flips = (ids: readonly string[]): LoadRequest[] => [false, true].flatMap((active) => ids.map((clientId) => activityRequest(clientId, active)));
+
+/** Every connection of `store` active again, its version bumped (as a write by another process would). */
+export async function resetStates(store: KyselyConnectionStore): Promise<void> {
+  await store.db.updateTable('rcmk_connections').set({ state: 'active', active: 1, freeze: 0, version: sql<number>`version + 1` }).execute();
+}
 
 export async function startActivitySides(count: number) {
   const dir = mkdtempSync(join(tmpdir(), 'rcmk-bench-activity-'));
