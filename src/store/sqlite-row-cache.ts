@@ -7,11 +7,11 @@
  * the row, so a commit landing in between leaves the entry older than its row, never the reverse: the next read
  * misses and reads again.
  *
- * What it keeps: the rows as stored, secrets still sealed (nothing is opened here, PROTOCOL-INTEGRATIONS and
- * decision M19), at most {@link ROW_CACHE_SIZE} per statement. Any write anywhere in the database empties it in
- * effect, so it pays on read-mostly traffic (repeated callbacks of the same accounts) and would only cost on
- * write-heavy traffic (a write before every read): while fewer than a quarter of reads hit, it steps aside and
- * only 1 read in 16 goes through it, to notice when hits come back (docs/performance.md).
+ * What it keeps: the rows as stored, secrets still sealed (nothing is opened here; the plaintext cache is the
+ * opt-in `openCacheSize`, docs/store.md), at most {@link ROW_CACHE_SIZE} per statement, each from its second read.
+ * Any write anywhere in the database empties it in effect, so it pays on read-mostly traffic (repeated callbacks of
+ * the same accounts) and would only cost on write-heavy traffic (a write before every read): while fewer than a
+ * quarter of reads hit, it steps aside and only 1 read in 16 goes through it, to notice when hits come back.
  * @module
  */
 import type { Database, Statement } from 'better-sqlite3';
