@@ -7,6 +7,7 @@
 import { CommanderError } from 'commander';
 import { ConfigError, isKitError, type KitError } from '../errors.js';
 import { accountUrlReason } from '../connect/failure.js';
+import { isSecretName } from '../host/security.js';
 import { errorMessage, type Locale, translate } from '../i18n/index.js';
 import { CliFailure, CliMessageError, CliUsageError } from './cli-command.js';
 import { commanderMessage } from './commander-messages.js';
@@ -20,11 +21,14 @@ export interface DescribedFailure {
   readonly lines: readonly string[];
 }
 
-/** Passwords in URLs (`postgres://user:pass@…`) and secret-looking query values, cut out of raw error text. */
+/**
+ * Passwords in URLs (`postgres://user:pass@…`), and the values of `name=value` pairs whose name is a secret's (the
+ * names the request logs redact, src/host/security.ts), cut out of raw error text.
+ */
 export function redactSecrets(text: string): string {
   return text
     .replace(/(\/\/[^/\s:@]*):[^@\s/]*@/g, '$1:***@')
-    .replace(/\b(api_?key|apiKey|secret|token|password|clientId)=([^&\s]+)/gi, '$1=***');
+    .replace(/([\w%[\]-]+)=([^&\s]+)/g, (pair: string, name: string) => (isSecretName(name) ? `${name}=***` : pair));
 }
 
 const line = (locale: Locale, message: string) => translate(locale, 'cli.error', { message });

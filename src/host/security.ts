@@ -47,7 +47,7 @@ export function helmetOptions(crm: readonly string[]): FastifyHelmetOptions {
 /** Parameter names whose values are secret, compared after decoding, lowercasing and dropping `-`, `_` and `[…]`. */
 const SECRET_NAMES = new Set(['clientid', 'apikey', 'token', 'ticket', 'csrf', 'entry', 'secret', 'password', 'register']);
 
-function secretName(rawKey: string): boolean {
+export function isSecretName(rawKey: string): boolean {
   let key = rawKey.replace(/\+/g, ' ');
   try {
     key = decodeURIComponent(key);
@@ -72,7 +72,7 @@ export function redactUrl(url: string): string {
     .map((pair) => {
       const eq = pair.indexOf('=');
       const key = eq === -1 ? pair : pair.slice(0, eq);
-      return secretName(key) ? `${key}=[redacted]` : pair;
+      return isSecretName(key) ? `${key}=[redacted]` : pair;
     })
     .join('&');
   return `${url.slice(0, q)}?${redacted}${hash === -1 ? '' : url.slice(hash)}`;
