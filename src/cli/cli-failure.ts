@@ -5,7 +5,7 @@
  * @module
  */
 import { CommanderError } from 'commander';
-import { ConfigError, isKitError, type KitError } from '../errors.js';
+import { ConfigError, ErrorCode, isKitError, type KitError } from '../errors.js';
 import { accountUrlReason } from '../connect/failure.js';
 import { isSecretName } from '../host/security.js';
 import { errorMessage, type Locale, translate } from '../i18n/index.js';
@@ -33,12 +33,14 @@ export function redactSecrets(text: string): string {
 
 const line = (locale: Locale, message: string) => translate(locale, 'cli.error', { message });
 
+const ACCOUNT_URL_CODES: ReadonlySet<ErrorCode> = new Set([ErrorCode.AccountUrlInvalid, ErrorCode.AccountUrlNotAllowed, ErrorCode.AccountAddressBlocked]);
+
 /** The localized text of a kit error; the problems of a ConfigError are its whole point, so they are kept. */
 export function kitErrorText(error: KitError, locale: Locale): string {
   if (error instanceof ConfigError) return translate(locale, 'cli.configInvalid', { problems: error.problems.join('; ') });
   const { reason } = error.params;
-  // Account URL errors carry a reason code (`malformed`…), which has its own localized text.
-  if (typeof reason === 'string' && /^[a-z_]+$/.test(reason))
+  // The account URL errors carry a reason code (`malformed`…), which has its own localized text.
+  if (ACCOUNT_URL_CODES.has(error.code) && typeof reason === 'string')
     return errorMessage(locale, error.code, { ...error.params, reason: accountUrlReason(locale, reason) });
   return errorMessage(locale, error.code, error.params);
 }
