@@ -17,7 +17,7 @@ import { createMemoryRateLimiter } from './rate-limiter.js';
 export interface RedisRateLimiterOptions {
   /**
    * A connected ioredis client; the limiter never closes it. Give it `enableAutoPipelining: true`: every permit is
-   * two scripts, and with it the permits of calls made in the same tick share one socket write (bench/fleet.ts).
+   * two scripts, and with it the permits of calls made in the same tick share one socket write (docs/guide/fleet.md).
    */
   readonly redis: Redis;
   /** Key prefix, so several modules can share one Redis. Default `rmk:rl:`. */
