@@ -91,7 +91,12 @@ if (command === 'top' || command === 'packages') {
   });
   const busy = (side: 'x' | 'y') => rows.filter((r) => !r.k.startsWith('(idle)')).reduce((sum, r) => sum + r[side], 0);
   console.log(`µs per request (idle excluded): a ${busy('x').toFixed(1)}, b ${busy('y').toFixed(1)}\n   a-b       a       b`);
-  for (const r of rows.sort((p, q) => q.d - p.d).slice(0, 30)) console.log(`${r.d.toFixed(2).padStart(7)} ${r.x.toFixed(2).padStart(7)} ${r.y.toFixed(2).padStart(7)}  ${r.k}`);
+  const line = (r: (typeof rows)[number]) => console.log(`${r.d.toFixed(2).padStart(7)} ${r.x.toFixed(2).padStart(7)} ${r.y.toFixed(2).padStart(7)}  ${r.k}`);
+  const sorted = rows.sort((p, q) => q.d - p.d);
+  sorted.slice(0, 30).forEach(line);
+  // The other end: what the baseline spends and a does not (often the same work under another frame's name).
+  console.log('   …');
+  sorted.slice(-10).filter((r) => r.d < 0).forEach(line);
 } else if (command === 'callers') {
   const { byId, parent, hits } = load(args[0]!);
   const pattern = new RegExp(args[1]!);

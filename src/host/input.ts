@@ -37,7 +37,9 @@ const NONE: ReadonlySet<string> = new Set();
 
 function repeated(values: unknown, lists: ReadonlySet<string> = NONE): string | undefined {
   if (values === null || typeof values !== 'object') return undefined;
-  for (const [key, value] of Object.entries(values)) if (Array.isArray(value) && !lists.has(key)) return key;
+  // for…in, not Object.entries: no array of pairs per request on the callback routes. Parsed forms and queries
+  // are plain (or prototype-less) objects, so nothing inherited is enumerated.
+  for (const key in values) if (Array.isArray((values as Record<string, unknown>)[key]) && !lists.has(key)) return key;
   return undefined;
 }
 
