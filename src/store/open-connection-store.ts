@@ -11,6 +11,7 @@ import { ConfigError } from '../errors.js';
 import { type Keyring, parseKeyring } from './keyring.js';
 import { KyselyConnectionStore, classifyStoreError, type StoreDialect } from './kysely-connection-store.js';
 import { migrateToLatest } from './migrate.js';
+import { watchChanges } from './sqlite-changes.js';
 import { createRowCache, type RowCache } from './sqlite-row-cache.js';
 import type { StoreDatabase } from './schema.js';
 
@@ -76,6 +77,14 @@ interface SqliteDatabaseSlice {
   prepare(sql: string): unknown;
 }
 
+/** The slice of a better-sqlite3 statement Kysely's driver calls. */
+interface KyselyStatement {
+  readonly reader: boolean;
+  all(parameters: readonly unknown[]): unknown[];
+  run(parameters: readonly unknown[]): { changes: number | bigint; lastInsertRowid: number | bigint };
+  iterate(parameters: readonly unknown[]): IterableIterator<unknown>;
+}
+
 /**
  * Runs a compiled statement synchronously when no transaction is open; `undefined` means "use Kysely".
  * `single`: the statement yields at most one row (a lookup or update by a unique key).
@@ -90,12 +99,37 @@ async function sqliteDialect(file: string): Promise<{ dialect: SqliteDialect; di
   raw.pragma('synchronous = NORMAL');
   raw.pragma('busy_timeout = 5000');
   raw.pragma('foreign_keys = ON');
-  const statements = new Map<string, import('better-sqlite3').Statement>();
+  // Every write of this process to the file is counted (the row cache trusts the count instead of asking SQLite
+  // before each read, sqlite-changes.ts): each statement that writes, and each end of a transaction (SQLite calls
+  // `commit` read-only: it writes nothing itself, but makes another connection's writes visible).
+  const changes = watchChanges(raw, file);
+  const writes = (statement: import('better-sqlite3').Statement, text: string) =>
+    !statement.readonly || /^\s*(commit|end|rollback|release)\b/i.test(text);
+  const noting = (statement: import('better-sqlite3').Statement): KyselyStatement => ({
+    reader: statement.reader,
+    all: (parameters) => {
+      try {
+        return statement.all(parameters);
+      } finally {
+        changes.noteWrite();
+      }
+    },
+    run: (parameters) => {
+      try {
+        return statement.run(parameters);
+      } finally {
+        changes.noteWrite();
+      }
+    },
+    iterate: (parameters) => (changes.noteWrite(), statement.iterate(parameters)),
+  });
+  const statements = new Map<string, KyselyStatement>();
   const prepare = (sqlText: string) => {
     let statement = statements.get(sqlText);
     if (statement === undefined) {
       if (statements.size >= STATEMENT_CACHE_LIMIT) statements.clear();
-      statement = raw.prepare(sqlText);
+      const prepared = raw.prepare(sqlText);
+      statement = writes(prepared, sqlText) ? noting(prepared) : prepared;
       statements.set(sqlText, statement);
     }
     return statement;
@@ -111,7 +145,7 @@ async function sqliteDialect(file: string): Promise<{ dialect: SqliteDialect; di
       if (readers.size >= STATEMENT_CACHE_LIMIT) readers.clear();
       const statement = raw.prepare(sqlText);
       found = statement.reader
-        ? { statement: statement.raw(true), columns: statement.columns().map((column) => column.name), ...(statement.readonly ? { cache: createRowCache(raw) } : {}) }
+        ? { statement: statement.raw(true), columns: statement.columns().map((column) => column.name), ...(statement.readonly ? { cache: createRowCache(changes) } : {}) }
         : { statement, columns: [] };
       readers.set(sqlText, found);
     }
@@ -128,7 +162,14 @@ async function sqliteDialect(file: string): Promise<{ dialect: SqliteDialect; di
     // Inside a transaction (opened by a Kysely `transaction()` that is awaiting), defer to Kysely, which waits.
     if (raw.inTransaction) return undefined;
     const { statement, columns, cache } = reader(sqlText);
-    if (!statement.reader) return (statement.run(...parameters), []);
+    if (!statement.readonly) {
+      try {
+        if (!statement.reader) return (statement.run(...parameters), []);
+        return (statement.all(...parameters) as unknown[][]).map((values) => toRow(columns, values));
+      } finally {
+        changes.noteWrite();
+      }
+    }
     if (!single) return (statement.all(...parameters) as unknown[][]).map((values) => toRow(columns, values));
     const readRow = () => {
       const values = statement.get(...parameters) as unknown[] | undefined;
@@ -139,7 +180,10 @@ async function sqliteDialect(file: string): Promise<{ dialect: SqliteDialect; di
     return row === undefined ? [] : [row];
   };
   const database: SqliteDatabaseSlice = {
-    close: () => raw.close(),
+    close: () => {
+      changes.close();
+      raw.close();
+    },
     prepare(text: string) {
       // Kysely opens transactions with a plain `begin` (deferred). A deferred transaction that reads and then writes
       // fails with SQLITE_BUSY when another process (the CLI's `keys rotate`) wrote meanwhile; `begin immediate`

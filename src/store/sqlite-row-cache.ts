@@ -1,11 +1,11 @@
 /**
  * Rows of the direct SQLite path's single-row reads (a connection by lookup hash or by id), remembered until the
- * database changes. Every read first asks SQLite for two counters, in one statement cheaper than the row's read:
- * `total_changes()` (rows this connection inserted, updated or deleted, whoever in the process did it) and
- * `data_version` (bumped when another connection, in this process or another, commits). While both are unchanged,
- * no row can have changed, and the remembered row is the one the read would return. The counters are read before
- * the row, so a commit landing in between leaves the entry older than its row, never the reverse: the next read
- * misses and reads again.
+ * database changes. Each entry carries the two change counters of a {@link ChangeWatch} (sqlite-changes.ts) as
+ * they were before its row was read: this process's writes to the file, counted exactly, and what SQLite reports
+ * of other processes' commits, asked at most once a millisecond. While both are unchanged, no row can have changed
+ * (another process's commit: none older than that millisecond), and the remembered row is the one the read would
+ * return. The counters are taken before the row, so a write landing in between leaves the entry older than its row,
+ * never the reverse: the next read misses and reads again.
  *
  * What it keeps: the rows as stored, secrets still sealed (nothing is opened here; the plaintext cache is the
  * opt-in `openCacheSize`, docs/store.md), at most {@link ROW_CACHE_SIZE} per statement, each from its second read.
@@ -14,14 +14,14 @@
  * quarter of reads hit, it steps aside and only 1 read in 16 goes through it, to notice when hits come back.
  * @module
  */
-import type { Database, Statement } from 'better-sqlite3';
 import { HitRate } from './hit-rate.js';
+import type { ChangeWatch } from './sqlite-changes.js';
 
 export const ROW_CACHE_SIZE = 1000;
 
 interface Entry {
-  readonly changes: number;
-  readonly version: number;
+  readonly writes: number;
+  readonly foreign: number;
   readonly row: Readonly<Record<string, unknown>>;
 }
 
@@ -30,9 +30,8 @@ export interface RowCache {
   read(key: string, load: () => Record<string, unknown> | undefined): Readonly<Record<string, unknown>> | undefined;
 }
 
-/** A cache for one read statement of `raw`. */
-export function createRowCache(raw: Database): RowCache {
-  const counters: Statement = raw.prepare('select total_changes(), data_version from pragma_data_version').raw(true);
+/** A cache for one read statement of the database `changes` watches. */
+export function createRowCache(changes: ChangeWatch): RowCache {
   const entries = new Map<string, Entry>();
   // Keys read once recently: a row is kept on its key's second read only, so traffic spread over more rows than
   // fit (each read once) keeps none, instead of filling the heap with rows that die after promotion (RSS +35 %
@@ -44,9 +43,10 @@ export function createRowCache(raw: Database): RowCache {
     read(key, load) {
       // Judged on 64 reads at least: a cold cache misses at first whatever the traffic.
       if (rate.lookups >= 64 && !rate.atLeast(0.25) && (++bypassed & 15) !== 0) return load();
-      const [changes, version] = counters.get() as [number, number];
+      const writes = changes.writes;
+      const foreign = changes.foreign();
       const hit = entries.get(key);
-      if (hit !== undefined && hit.changes === changes && hit.version === version) {
+      if (hit !== undefined && hit.writes === writes && hit.foreign === foreign) {
         rate.count(true);
         return hit.row;
       }
@@ -67,7 +67,7 @@ export function createRowCache(raw: Database): RowCache {
         if (entries.size >= ROW_CACHE_SIZE) entries.delete(entries.keys().next().value as string);
       }
       const frozen = Object.freeze(row);
-      entries.set(key, { changes, version, row: frozen });
+      entries.set(key, { writes, foreign, row: frozen });
       return frozen;
     },
   };
