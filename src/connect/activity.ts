@@ -28,15 +28,19 @@ export async function handleActivityCallback(kit: ConnectKit, form: unknown): Pr
   if (!connection) return { status: 404, body: { success: false, errorMsg: 'Unknown clientId' } };
 
   const previous: Activity = { active: connection.active, freeze: connection.freeze };
-  const movedTo = await accountMove(kit, connection, systemUrl);
-  const updated = await updateConnection(kit.store, connection, (current) => {
-    const change = activityChange(current, activity);
-    const move = movedTo && movedTo !== current.accountUrl ? movedTo : undefined;
-    if (!change && !move) return undefined;
-    const events: NewEvent[] = change ? [change.event] : [];
-    if (move) events.push({ type: 'account_url_changed', details: { from: current.accountUrl, to: move } });
-    return { patch: { ...change?.patch, ...(move ? { accountUrl: move } : {}) }, events };
-  });
+  // The CRM mostly repeats what the connection holds, at its usual address: that answer awaits nothing more.
+  const movedTo = claimsMove(connection, systemUrl) ? await accountMove(kit, connection, systemUrl) : undefined;
+  const updated =
+    !movedTo && !activityChange(connection, activity)
+      ? connection
+      : await updateConnection(kit.store, connection, (current) => {
+          const change = activityChange(current, activity);
+          const move = movedTo && movedTo !== current.accountUrl ? movedTo : undefined;
+          if (!change && !move) return undefined;
+          const events: NewEvent[] = change ? [change.event] : [];
+          if (move) events.push({ type: 'account_url_changed', details: { from: current.accountUrl, to: move } });
+          return { patch: { ...change?.patch, ...(move ? { accountUrl: move } : {}) }, events };
+        });
 
   // The hook hears of real changes of the CRM's flags only, not of repeats or of a state kept by the module.
   const flagsChanged = previous.active !== activity.active || previous.freeze !== activity.freeze;
@@ -81,8 +85,12 @@ function activityChange(connection: Connection, activity: Activity) {
  * An unconfirmed claim is recorded once (`account_url_claimed`) and shown on the settings page; the activity
  * change itself is recorded either way.
  */
-async function accountMove(kit: ConnectKit, connection: Connection, systemUrl: string | undefined): Promise<string | undefined> {
-  if (!systemUrl || systemUrl.replace(/\/+$/, '') === connection.accountUrl) return undefined;
+/** Whether the callback names an address other than the stored one (then {@link accountMove} looks into it). */
+function claimsMove(connection: Connection, systemUrl: string | undefined): systemUrl is string {
+  return !!systemUrl && systemUrl.replace(/\/+$/, '') !== connection.accountUrl;
+}
+
+async function accountMove(kit: ConnectKit, connection: Connection, systemUrl: string): Promise<string | undefined> {
   const check = kit.checkAccountUrl(systemUrl);
   if (!check.ok) {
     kit.logger.warn({ connectionId: connection.id, reason: check.reason }, 'activity callback: systemUrl refused by the URL policy');
