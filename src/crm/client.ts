@@ -24,7 +24,7 @@ import {
   type CrmError,
 } from './errors.js';
 import { fourRetriesInAboutFiveSeconds, nextDelayMs, type RetryPolicy } from './retry.js';
-import type { CrmTransport } from './transport.js';
+import type { CrmHttpRequest, CrmTransport } from './transport.js';
 import type { AccountUrl, CrmCallSpec, CrmClient, EditResult } from './types.js';
 
 export interface CrmClientOptions {
@@ -69,22 +69,20 @@ export function createCrmClient(options: CrmClientOptions): CrmClient {
     input: CallInput = {},
   ): Promise<{ data: z.output<Schema>; status: number }> {
     const query = input.query ? encodeBracketQuery(input.query) : '';
-    const path = query === '' ? endpoint.path(...args) : `${endpoint.path(...args)}?${query}`;
-    const form = input.form === undefined ? undefined : formFields(input.form);
+    const methodPath = endpoint.path(...args);
+    const path = query === '' ? methodPath : `${methodPath}?${query}`;
+    const method = endpoint.method;
     // Errors name the method's path, not its query: filters may carry a customer's e-mail or phone.
-    const target = { method: endpoint.method, path: endpoint.path(...args) };
+    const target = { method, path: methodPath };
     const started = performance.now();
     const deadlineAt = started + policy.deadlineMs;
+    const request: CrmHttpRequest =
+      input.form === undefined
+        ? { accountUrl, method, path, apiKey, deadlineAt }
+        : { accountUrl, method, path, apiKey, form: formFields(input.form), deadlineAt };
     for (let retry = 0; ; retry += 1) {
       try {
-        const response = await transport.request({
-          accountUrl,
-          method: endpoint.method,
-          path,
-          apiKey,
-          ...(form === undefined ? {} : { form }),
-          deadlineAt,
-        });
+        const response = await transport.request(request);
         return { data: classifyResponse(response, endpoint.response, target, redact), status: response.status };
       } catch (error) {
         if (!mayRetry(endpoint, error)) throw error;

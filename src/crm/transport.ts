@@ -270,14 +270,18 @@ export function createCrmTransport(options: CrmTransportOptions = {}): CrmTransp
       // and re-creates it when it changes, which every call's slightly different remainder would otherwise cause.
       // The agent's own timeouts are requestTimeoutMs, so a full budget needs no per-request options.
       const coarse = Math.ceil(budget / 1000) * 1000;
-      const response = await undiciRequest(`${req.accountUrl}${req.path}`, {
+      const options: NonNullable<Parameters<typeof undiciRequest>[1]> = {
         dispatcher: agent,
         method: req.method,
         headers,
         body,
-        ...(coarse < requestTimeoutMs ? { headersTimeout: coarse, bodyTimeout: coarse } : {}),
-        ...(precise ? { signal: precise.signal } : {}),
-      });
+      };
+      if (coarse < requestTimeoutMs) {
+        options.headersTimeout = coarse;
+        options.bodyTimeout = coarse;
+      }
+      if (precise) options.signal = precise.signal;
+      const response = await undiciRequest(`${req.accountUrl}${req.path}`, options);
       // undici's body timeout is per chunk; a body trickling in must still end by `until`. A short budget is
       // already covered by the precise signal; a long one by the shared sweeper (no timer per request).
       if (!precise) {
