@@ -48,12 +48,12 @@ const header = `${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC, $
 const cell = (line: FigureLine, n: number | null) => n === null || !Number.isFinite(n) ? '—' : `${fmtAuto(n)}${line.unit && !line.unit.includes('/') && line.unit.length < 4 ? ` ${line.unit}` : ''}`;
 const rows = lines.map((line) => [
   line.bench,
-  line.unit && line.rounds > 1 ? `${line.figure} (${line.unit})` : line.figure,
+  line.unit && line.rounds !== 1 ? `${line.figure} (${line.unit})` : line.figure,
   line.rounds > 1 ? cell(line, line.min) : '',
   line.target?.value === 1 && line.rounds === 1 ? '' : cell(line, line.median),
   line.rounds > 1 ? cell(line, line.max) : '',
   line.target ? (line.rounds === 1 && line.target.value === 1 ? 'holds' : `${line.target.op} ${fmtAuto(line.target.value)}`) : '',
-  line.met === undefined ? '' : line.met ? 'OK' : '**MISSED**',
+  line.rounds === 0 ? '**no round kept**' : line.met === undefined ? '' : line.met ? 'OK' : '**MISSED**',
 ]);
 const table = [
   '| bench | figure | min | median | max | target | |',

@@ -131,7 +131,11 @@ export class BenchReport {
     // A figure derived from a side whose rounds were all dropped comes out NaN: it is no round either.
     const values = measured.filter(Number.isFinite);
     // Every round dropped (the host took the CPU throughout): no figure, and a target cannot count as met.
-    if (values.length === 0) return this.check(figure, false, 'no round kept: the machine was not quiet enough to measure');
+    if (values.length === 0) {
+      this.#lines.push({ bench: this.#bench, figure, unit: options.unit ?? '', rounds: 0, min: Number.NaN, median: Number.NaN, max: Number.NaN, ...(options.target ? { target: options.target } : {}), met: false });
+      console.log(`  ${figure}: no round kept: the machine was not quiet enough to measure   MISSED`);
+      return false;
+    }
     const s = spread(values);
     const target = options.target;
     const met = target === undefined ? undefined : target.op === '>=' ? s.median >= target.value : s.median <= target.value;
