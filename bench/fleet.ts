@@ -29,7 +29,7 @@ import { createMemoryRateLimiter } from '../src/crm/rate-limiter.js';
 import { createCrmTransport, type CrmTransport } from '../src/crm/transport.js';
 import { reregisterFleet } from '../src/fleet/reregister.js';
 import { generateKeyEntry, openConnectionStore, type KyselyConnectionStore } from '../src/store/index.js';
-import { BenchReport, ratios } from './lib/report.js';
+import { BenchReport, median, ratios } from './lib/report.js';
 import { profiled } from './lib/profile-window.js';
 import { tsNodeArgs } from './lib/runner.js';
 
@@ -42,7 +42,6 @@ const LATENCY_MS = 50;
 const CONCURRENCY = 200;
 const LIMIT = { limit: 10, windowMs: 1000 };
 const report = new BenchReport('fleet');
-const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 async function startEmulatorProcess() {

@@ -22,7 +22,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { generateKeyEntry, openConnectionStore, type KyselyConnectionStore } from '../src/store/index.js';
-import { BenchReport, ratios } from './lib/report.js';
+import { BenchReport, median, ratios } from './lib/report.js';
 import { tsNodeArgs } from './lib/runner.js';
 
 const numberArg = (index: number, fallback: number) => (/^\d+$/.test(process.argv[index] ?? '') ? Number(process.argv[index]) : fallback);
@@ -39,10 +39,6 @@ const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
 const PG_URL = process.env.DATABASE_URL_TEST ?? 'postgres://postgres@127.0.0.1:5432/test';
 const STATES = ['active', 'inactive'] as const;
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? 0;
-}
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 /** Runs `op` for `ms` milliseconds, sequentially; returns ops/s. */
