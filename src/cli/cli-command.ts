@@ -29,7 +29,10 @@ export abstract class CliMessageError extends Error {
 }
 
 export interface CliCommand {
-  /** Adds the command (name, options, action) to the program. The action may run until a signal arrives. */
+  /**
+   * Adds the command (name, options, action) to the program, its help worded by `helpText(io.locale)` (cli-help.ts).
+   * The action may run until a signal arrives.
+   */
   register(program: Command, io: CliIo): void;
 }
 

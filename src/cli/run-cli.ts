@@ -1,12 +1,14 @@
 /**
- * Builds the program from the registered commands and runs it, turning every failure into one clear line in the
- * run's language (en, ru, es; see cli-locale.ts) and an exit code: 0 success, 1 failure, 2 usage error.
+ * Builds the program from the registered commands, its help worded in the run's language (cli-help.ts), and runs it,
+ * turning every failure into one clear line in that language (en, ru, es; see cli-locale.ts) and an exit code:
+ * 0 success, 1 failure, 2 usage error.
  * @module
  */
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { LOCALES, translate } from '../i18n/index.js';
 import type { CliIo } from './cli-command.js';
+import { helpText, localizeHelp } from './cli-help.js';
 import { describeFailure, EXIT_OK, EXIT_USAGE } from './cli-failure.js';
 import { DEBUG_ENV, LANG_ENV, pickCliLocale } from './cli-locale.js';
 import { commands } from './commands/index.js';
@@ -25,11 +27,12 @@ function version(): string {
 }
 
 export function buildProgram(io: CliIo = defaultIo): Command {
-  const program = new Command('retailcrm-module-kit')
-    .description('Build RetailCRM / Simla.com marketplace modules, and run the CRM locally as an emulator.')
-    .version(version())
+  const say = helpText(io.locale);
+  // Before any command is added: subcommands take the help option, help command and help wording from here.
+  const program = localizeHelp(new Command('retailcrm-module-kit'), io.locale ?? 'en', version())
+    .description(say('cli.help.program.description'))
     // Read by runCli before parsing (pickCliLocale); declared so commander accepts it anywhere on the line.
-    .option('--lang <locale>', `language of messages: ${LOCALES.join(', ')} (default: ${LANG_ENV}, else LC_ALL, LC_MESSAGES, LANG)`)
+    .option('--lang <locale>', say('cli.help.program.option.lang', { locales: LOCALES, env: LANG_ENV }))
     .exitOverride()
     // commander's own error line is English: runCli prints it localized instead (outputError is not used for help).
     .configureOutput({ writeOut: (text) => io.out(text.trimEnd()), writeErr: (text) => io.err(text.trimEnd()), outputError: () => {} });

@@ -7,6 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { certifyModule, formatReport, junitXml } from '../../certify/index.js';
 import { CliFailure, CliUsageError, type CliCommand } from '../cli-command.js';
+import { helpText } from '../cli-help.js';
 
 interface CertifyFlags {
   connectUrl?: string;
@@ -24,22 +25,23 @@ const absolute = (flag: string) => (value: string) => {
 
 export const certifyCommand: CliCommand = {
   register(program, io) {
+    const say = helpText(io.locale);
     program
       .command('certify')
-      .description('Play the CRM against a running module: connect by the old method and/or the simple connection, send its callbacks, re-install; report, JUnit XML, exit 1 on a failure')
-      .option('--connect-url <url>', "the module's connect page (its accountUrl in the partner cabinet): checks the old method", absolute('--connect-url'))
-      .option('--config-url <url>', "the simple connection's configuration URL: checks the simple connection (needs the secret)", absolute('--config-url'))
-      .option('--secret <secret>', "the partner cabinet's secret for the simple connection (default, and safer than a flag other users can see: the RETAILCRM_SIMPLE_SECRET environment variable)")
-      .option('--field <name=value>', "a value for one of the module's own fields on its connect form; repeat for several", (value: string, all: Record<string, string> | undefined) => {
+      .description(say('cli.help.certify.description'))
+      .option('--connect-url <url>', say('cli.help.certify.option.connectUrl'), absolute('--connect-url'))
+      .option('--config-url <url>', say('cli.help.certify.option.configUrl'), absolute('--config-url'))
+      .option('--secret <secret>', say('cli.help.certify.option.secret'))
+      .option('--field <name=value>', say('cli.help.certify.option.field'), (value: string, all: Record<string, string> | undefined) => {
         const eq = value.indexOf('=');
         if (eq <= 0) throw new CliUsageError('cli.fieldInvalid', { value });
         return { ...all, [value.slice(0, eq)]: value.slice(eq + 1) };
       })
-      .option('--budget-ms <ms>', 'the longest a callback may take to answer', (v: string) => {
+      .option('--budget-ms <ms>', say('cli.help.certify.option.budgetMs'), (v: string) => {
         if (!/^\d+$/.test(v) || Number(v) === 0) throw new CliUsageError('cli.notPositive', { flag: '--budget-ms', value: v });
         return Number(v);
       }, 2000)
-      .option('--junit <file>', 'also write the report as JUnit XML to this file')
+      .option('--junit <file>', say('cli.help.certify.option.junit'))
       .action(async (flags: CertifyFlags) => {
         const secret = flags.secret ?? process.env.RETAILCRM_SIMPLE_SECRET;
         if (!flags.connectUrl && !flags.configUrl) throw new CliUsageError('cli.certifyTarget');

@@ -13,6 +13,7 @@ import type { CrmClient } from '../../crm/types.js';
 import { parseAccountUrl } from '../../crm/account-url.js';
 import { REGISTRATION_CREDENTIALS, REGISTRATION_SCOPES } from '../../protocol/index.js';
 import { CliFailure, CliUsageError, type CliCommand } from '../cli-command.js';
+import { helpText } from '../cli-help.js';
 import type { Locale } from '../../i18n/index.js';
 
 interface CheckFlags {
@@ -28,18 +29,19 @@ const list = (value: string) => value.split(',').map((s) => s.trim()).filter(Boo
 
 export const checkCommand: CliCommand = {
   register(program, io) {
+    const say = helpText(io.locale);
     program
       .command('check')
-      .description("Run step 4's checks (address, API access and version, the key's rights) and print the result")
-      .requiredOption('--account <url>', 'the account address, e.g. https://demo.retailcrm.ru')
-      .option('--api-key <key>', 'the API key (default: the RETAILCRM_API_KEY environment variable)')
-      .option('--api-version <major>', 'the API major version the module needs', (v) => {
+      .description(say('cli.help.check.description'))
+      .requiredOption('--account <url>', say('cli.help.check.option.account'))
+      .option('--api-key <key>', say('cli.help.check.option.apiKey'))
+      .option('--api-version <major>', say('cli.help.check.option.apiVersion'), (v) => {
         if (!/^\d+$/.test(v)) throw new CliUsageError('cli.notWholeNumber', { flag: '--api-version', value: v });
         return Number(v);
       }, 5)
-      .option('--scopes <list>', 'scopes the key needs, comma-separated (integration_read/_write are always checked)', list, [])
-      .option('--credentials <list>', 'legacy credential paths, for accounts without scopes', list, [])
-      .option('--allow-local', 'accept http://{name}.localhost:{port} (the emulator); refused when NODE_ENV=production', false)
+      .option('--scopes <list>', say('cli.help.check.option.scopes'), list, [])
+      .option('--credentials <list>', say('cli.help.check.option.credentials'), list, [])
+      .option('--allow-local', say('cli.help.check.option.allowLocal'), false)
       .action(async (flags: CheckFlags) => {
         const apiKey = flags.apiKey ?? process.env.RETAILCRM_API_KEY;
         if (!apiKey) throw new CliUsageError('cli.apiKeyMissing');
@@ -64,7 +66,7 @@ type Report = (ok: boolean, what: string, detail: string) => void;
 
 /**
  * The checks in the order of the seed's step 4; stops at the first failure, as the connect flow does. A failure's
- * detail is the message a person would see, in the run's language (the labels stay English, as the help does).
+ * detail is the message a person would see, in the run's language (the labels stay English).
  */
 async function runChecks(flags: CheckFlags, apiKey: string, transport: CrmTransport, report: Report, locale: Locale): Promise<void> {
   const account = parseAccountUrl(flags.account, transport.policy);

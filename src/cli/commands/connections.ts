@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import type { Connection } from '../../store/types.js';
 import { redact } from '../../store/kysely-connection-store.js';
 import { CliFailure, CliUsageError, type CliCommand, type CliIo } from '../cli-command.js';
+import { helpText } from '../cli-help.js';
 import { explainMissingTables, openStoreFromFlags, type StoreFlags } from '../store-from-env.js';
 
 const row = (c: Connection) =>
@@ -27,14 +28,15 @@ function describe(connection: Connection, io: CliIo): void {
 
 export const connectionsCommand: CliCommand = {
   register(program, io) {
+    const say = helpText(io.locale);
     const storeOptions = (command: Command) =>
       command
-        .option('--database <url>', 'postgres://… or a SQLite file (default: DATABASE_URL, else <data-dir>/module.sqlite)')
-        .option('--data-dir <dir>', 'where the development database and keyring live', '.data');
-    const group = program.command('connections').description('Inspect stored connections (secrets are never printed)');
+        .option('--database <url>', say('cli.help.shared.option.database'))
+        .option('--data-dir <dir>', say('cli.help.shared.option.dataDir'), '.data');
+    const group = program.command('connections').description(say('cli.help.connections.description'));
 
-    storeOptions(group.command('list').description('List connections, oldest first'))
-      .option('--limit <n>', 'how many', (value) => {
+    storeOptions(group.command('list').description(say('cli.help.connections.list.description')))
+      .option('--limit <n>', say('cli.help.connections.list.option.limit'), (value) => {
         const n = Number(value);
         if (!Number.isInteger(n) || n < 1) throw new CliUsageError('cli.notPositive', { flag: '--limit', value });
         return n;
@@ -50,7 +52,7 @@ export const connectionsCommand: CliCommand = {
         }
       });
 
-    storeOptions(group.command('show').argument('<id>', 'connection id (from "connections list")').description('Show one connection and its recent events'))
+    storeOptions(group.command('show').argument('<id>', say('cli.help.connections.show.argument.id')).description(say('cli.help.connections.show.description')))
       .action(async (id: string, flags: StoreFlags) => {
         const store = await openStoreFromFlags(flags, { migrate: false });
         try {

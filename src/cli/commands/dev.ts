@@ -5,6 +5,7 @@
  */
 import { startDevEnvironment } from '../../dev/dev-environment.js';
 import { parsePort, untilStopSignal, type CliCommand } from '../cli-command.js';
+import { helpText } from '../cli-help.js';
 
 interface DevFlags {
   port: number;
@@ -19,19 +20,15 @@ const collect = (value: string, previous: string[] | undefined): string[] => [..
 
 export const devCommand: CliCommand = {
   register(program, io) {
+    const say = helpText(io.locale);
     program
       .command('dev')
-      .description('Run the CRM emulator and modules together (default: the three bundled examples) until Ctrl-C')
-      .option('--port <port>', 'module port', parsePort, 7800)
-      .option('--emulator-port <port>', 'emulator port', parsePort, 7700)
-      .option('--host <host>', 'interface to listen on', '127.0.0.1')
-      .option('--data-dir <dir>', 'where the SQLite database and the development keyring live', '.data')
-      .option(
-        '--module <file>',
-        'a .js/.mjs file, or .ts with tsx installed, exporting createModule(baseUrl); repeat it for several modules, ' +
-          'on consecutive ports from --port (default: the three bundled examples)',
-        collect,
-      )
+      .description(say('cli.help.dev.description'))
+      .option('--port <port>', say('cli.help.dev.option.port'), parsePort, 7800)
+      .option('--emulator-port <port>', say('cli.help.dev.option.emulatorPort'), parsePort, 7700)
+      .option('--host <host>', say('cli.help.dev.option.host'), '127.0.0.1')
+      .option('--data-dir <dir>', say('cli.help.dev.option.dataDir'), '.data')
+      .option('--module <file>', say('cli.help.dev.option.module'), collect)
       .action(async (flags: DevFlags) => {
         const dev = await startDevEnvironment({
           port: flags.port,

@@ -7,6 +7,7 @@ import { ACCOUNT_NAME_PATTERN } from '../../emulator/control-schemas.js';
 import { startEmulator } from '../../emulator/index.js';
 import { translate } from '../../i18n/index.js';
 import { CliUsageError, parsePort, untilStopSignal, type CliCommand } from '../cli-command.js';
+import { helpText } from '../cli-help.js';
 
 interface EmulatorFlags {
   port: number;
@@ -24,14 +25,15 @@ export function isLoopbackHost(host: string): boolean {
 
 export const emulatorCommand: CliCommand = {
   register(program, io) {
+    const say = helpText(io.locale);
     program
       .command('emulator')
-      .description('Run the local CRM emulator (accounts at http://{name}.localhost:{port}) until Ctrl-C')
-      .option('--port <port>', 'port to listen on (0 = any free port)', parsePort, 7700)
-      .option('--host <host>', 'interface to listen on', '127.0.0.1')
-      .option('--account <name>', 'account to create at start', 'demo')
-      .option('--no-rate-limit', 'switch the CRM rate limit (10 req/s per IP per account) off')
-      .addOption(new Option('--rate-limit-by <source>', 'count the rate limit per source IP or per API key').choices(['ip', 'key']).default('ip'))
+      .description(say('cli.help.emulator.description'))
+      .option('--port <port>', say('cli.help.emulator.option.port'), parsePort, 7700)
+      .option('--host <host>', say('cli.help.emulator.option.host'), '127.0.0.1')
+      .option('--account <name>', say('cli.help.emulator.option.account'), 'demo')
+      .option('--no-rate-limit', say('cli.help.emulator.option.rateLimit'))
+      .addOption(new Option('--rate-limit-by <source>', say('cli.help.emulator.option.rateLimitBy')).choices(['ip', 'key']).default('ip'))
       .action(async (flags: EmulatorFlags) => {
         if (!ACCOUNT_NAME_PATTERN.test(flags.account)) {
           throw new CliUsageError('cli.accountNameInvalid', { value: flags.account });

@@ -19,6 +19,7 @@ import { LOCALES, type Locale } from '../../i18n/index.js';
 import { KyselyConnectionStore } from '../../store/kysely-connection-store.js';
 import type { ConnectionStore } from '../../store/types.js';
 import { CliFailure, CliUsageError, type CliCommand, type CliIo } from '../cli-command.js';
+import { helpText, type HelpText } from '../cli-help.js';
 import { isProduction, openStoreFromFlags, type StoreFlags } from '../store-from-env.js';
 
 interface FleetFlags extends StoreFlags {
@@ -68,12 +69,12 @@ function progressBar(label: string) {
   );
 }
 
-function fleetOptions(command: Command): Command {
+function fleetOptions(command: Command, say: HelpText): Command {
   return command
-    .requiredOption('--module <file>', 'the module file (exports createModule(baseUrl))')
-    .option('--base-url <url>', 'the module\'s public address (default: MODULE_BASE_URL)')
-    .option('--database <url>', 'postgres://… or a SQLite file (default: DATABASE_URL, else <data-dir>/module.sqlite)')
-    .option('--data-dir <dir>', 'where the development database and keyring live', '.data');
+    .requiredOption('--module <file>', say('cli.help.fleet.option.module'))
+    .option('--base-url <url>', say('cli.help.fleet.option.baseUrl'))
+    .option('--database <url>', say('cli.help.shared.option.database'))
+    .option('--data-dir <dir>', say('cli.help.shared.option.dataDir'), '.data');
 }
 
 async function reregister(flags: FleetFlags & { canary: number; batch: number; concurrency: number; force?: boolean; dryRun?: boolean; locale: string }, io: CliIo) {
@@ -116,22 +117,23 @@ async function reregister(flags: FleetFlags & { canary: number; batch: number; c
 
 export const fleetCommand: CliCommand = {
   register(program, io) {
-    const group = program.command('fleet').description('Operations over every connection: re-register after the payload changed, check health');
+    const say = helpText(io.locale);
+    const group = program.command('fleet').description(say('cli.help.fleet.description'));
 
-    fleetOptions(group.command('reregister').description('Send every connection the current registration payload: a canary, then batches; resumable'))
-      .option('--canary <n>', 'connections re-registered alone first', positive('canary'), 1)
-      .option('--batch <n>', 'connections per batch', positive('batch'), 100)
-      .option('--concurrency <n>', 'registrations in flight', positive('concurrency'), 32)
-      .option('--locale <locale>', 'language of the module name sent', 'en')
-      .option('--force', 'also the connections already registered with the current payload')
-      .option('--dry-run', 'only say how many need it')
+    fleetOptions(group.command('reregister').description(say('cli.help.fleet.reregister.description')), say)
+      .option('--canary <n>', say('cli.help.fleet.reregister.option.canary'), positive('canary'), 1)
+      .option('--batch <n>', say('cli.help.fleet.reregister.option.batch'), positive('batch'), 100)
+      .option('--concurrency <n>', say('cli.help.fleet.reregister.option.concurrency'), positive('concurrency'), 32)
+      .option('--locale <locale>', say('cli.help.fleet.reregister.option.locale'), 'en')
+      .option('--force', say('cli.help.fleet.reregister.option.force'))
+      .option('--dry-run', say('cli.help.fleet.reregister.option.dryRun'))
       .action(async (flags) => {
         const code = await reregister(flags, io);
         if (code !== 0) process.exitCode = code;
       });
 
-    fleetOptions(group.command('health').description('Read back each registration; mark removed / key_revoked / degraded and notify administrators once per episode'))
-      .option('--concurrency <n>', 'checks in flight', positive('concurrency'), 16)
+    fleetOptions(group.command('health').description(say('cli.help.fleet.health.description')), say)
+      .option('--concurrency <n>', say('cli.help.fleet.health.option.concurrency'), positive('concurrency'), 16)
       .action(async (flags: FleetFlags & { concurrency: number }) => {
         const fleet = await openFleet(flags);
         try {

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { basename, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CliUsageError, type CliCommand } from '../cli-command.js';
+import { helpText } from '../cli-help.js';
 
 /** Template files whose real names npm would not ship (it drops `.gitignore` from packages). */
 const RENAMED: Readonly<Record<string, string>> = { gitignore: '.gitignore', dockerignore: '.dockerignore' };
@@ -92,12 +93,13 @@ function projectPackage(code: string, kit: KitPackage) {
 
 export const initCommand: CliCommand = {
   register(program, io) {
+    const say = helpText(io.locale);
     program
       .command('init')
-      .argument('[dir]', 'the folder to create the project in (missing or empty)', '.')
-      .description('Create a module project: package.json, tsconfig, src/module.ts, a test against the emulator, README, Dockerfile')
-      .option('--code <code>', 'the integration code (default: from the folder name)')
-      .option('--name <name>', 'the module name shown to people (default: from the code)')
+      .argument('[dir]', say('cli.help.init.argument.dir'), '.')
+      .description(say('cli.help.init.description'))
+      .option('--code <code>', say('cli.help.init.option.code'))
+      .option('--name <name>', say('cli.help.init.option.name'))
       .action((target: string, flags: { code?: string; name?: string }) => {
         const { dir, files } = initProject(target, flags);
         io.out(`Created a module project in ${dir}:`);

@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import { JobStateStore, type JobState } from '../../jobs/state.js';
 import { KyselyConnectionStore } from '../../store/kysely-connection-store.js';
 import { CliFailure, CliUsageError, type CliCommand } from '../cli-command.js';
+import { helpText } from '../cli-help.js';
 import { explainMissingTables, openStoreFromFlags, type StoreFlags } from '../store-from-env.js';
 
 const at = (date: Date | null) => (date ? date.toISOString().replace('T', ' ').slice(0, 19) : '—');
@@ -26,16 +27,17 @@ async function withJobState<T>(flags: StoreFlags, work: (state: JobStateStore, s
 
 export const jobsCommand: CliCommand = {
   register(program, io) {
+    const say = helpText(io.locale);
     const storeOptions = (command: Command) =>
       command
-        .option('--database <url>', 'postgres://… or a SQLite file (default: DATABASE_URL, else <data-dir>/module.sqlite)')
-        .option('--data-dir <dir>', 'where the development database and keyring live', '.data');
-    const group = program.command('jobs').description('The declared jobs of each connection: status, last and next run, last error');
+        .option('--database <url>', say('cli.help.shared.option.database'))
+        .option('--data-dir <dir>', say('cli.help.shared.option.dataDir'), '.data');
+    const group = program.command('jobs').description(say('cli.help.jobs.description'));
 
-    storeOptions(group.command('status').description('Per job: how many connections are in each status, then one line per connection'))
-      .option('--job <name>', 'only this job')
-      .option('--connection <id>', 'only this connection')
-      .option('--dead', 'only connections whose job stopped after repeated failures')
+    storeOptions(group.command('status').description(say('cli.help.jobs.status.description')))
+      .option('--job <name>', say('cli.help.jobs.status.option.job'))
+      .option('--connection <id>', say('cli.help.jobs.status.option.connection'))
+      .option('--dead', say('cli.help.jobs.status.option.dead'))
       .action(async (flags: StoreFlags & { job?: string; connection?: string; dead?: boolean }) => {
         await withJobState(flags, async (state, store) => {
           let states = await state.list({ ...(flags.job ? { job: flags.job } : {}), ...(flags.connection ? { connectionId: flags.connection } : {}) });
@@ -55,7 +57,7 @@ export const jobsCommand: CliCommand = {
         });
       });
 
-    storeOptions(group.command('revive').argument('<connection>', 'connection id').argument('<job>', 'job name').description('Run a dead job of a connection again at the next tick'))
+    storeOptions(group.command('revive').argument('<connection>', say('cli.help.jobs.revive.argument.connection')).argument('<job>', say('cli.help.jobs.revive.argument.job')).description(say('cli.help.jobs.revive.description')))
       .action(async (connection: string, job: string, flags: StoreFlags) => {
         await withJobState(flags, async (state) => {
           if (!(await state.revive(connection, job))) throw new CliFailure('cli.jobNotDead', { job, connection });

@@ -9,6 +9,7 @@ import { openConnectionStore } from '../../store/open-connection-store.js';
 import { rotateKeys } from '../../store/rotate-keys.js';
 import { ErrorCode, KeyringInvalidError } from '../../errors.js';
 import { CliFailure, CliUsageError, type CliCommand } from '../cli-command.js';
+import { helpText } from '../cli-help.js';
 import { explainMissingTables, isProduction, type StoreFlags } from '../store-from-env.js';
 
 function positiveInt(name: string) {
@@ -21,12 +22,13 @@ function positiveInt(name: string) {
 
 export const keysCommand: CliCommand = {
   register(program, io) {
-    const group = program.command('keys').description(`Manage the keyring (${KEYRING_ENV}) that seals API keys and clientIds`);
+    const say = helpText(io.locale);
+    const group = program.command('keys').description(say('cli.help.keys.description', { env: KEYRING_ENV }));
 
     group
       .command('generate')
-      .description(`Print a new keyring entry "<id>:<base64 key>"; append it (comma-separated) to ${KEYRING_ENV}`)
-      .option('--id <id>', 'key id (A-Z a-z 0-9 _ -, up to 32); default k<UTC date and time>')
+      .description(say('cli.help.keys.generate.description', { env: KEYRING_ENV }))
+      .option('--id <id>', say('cli.help.keys.generate.option.id'))
       .action((flags: { id?: string }) => {
         let entry: string;
         try {
@@ -42,10 +44,10 @@ export const keysCommand: CliCommand = {
 
     group
       .command('rotate')
-      .description(`Re-seal every connection with the last key of ${KEYRING_ENV}, online; repeat until nothing is left`)
-      .option('--database <url>', 'postgres://… or a SQLite file (default: DATABASE_URL, else <data-dir>/module.sqlite)')
-      .option('--data-dir <dir>', 'where the development database and keyring live', '.data')
-      .option('--batch-size <n>', 'rows read per batch', positiveInt('--batch-size'), 500)
+      .description(say('cli.help.keys.rotate.description', { env: KEYRING_ENV }))
+      .option('--database <url>', say('cli.help.shared.option.database'))
+      .option('--data-dir <dir>', say('cli.help.shared.option.dataDir'), '.data')
+      .option('--batch-size <n>', say('cli.help.keys.rotate.option.batchSize'), positiveInt('--batch-size'), 500)
       .action(async (flags: StoreFlags & { batchSize: number }) => {
         const { keyring } = loadKeyring({ production: isProduction(), dataDir: flags.dataDir });
         const databaseUrl = flags.database ?? process.env.DATABASE_URL;

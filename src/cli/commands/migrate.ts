@@ -6,15 +6,17 @@
 import { migrateToLatest } from '../../store/migrate.js';
 import { openStoreDatabase } from '../../store/open-connection-store.js';
 import type { CliCommand } from '../cli-command.js';
+import { helpText } from '../cli-help.js';
 import type { StoreFlags } from '../store-from-env.js';
 
 export const migrateCommand: CliCommand = {
   register(program, io) {
+    const say = helpText(io.locale);
     program
       .command('migrate')
-      .description('Create or update the connection store tables (SQLite or PostgreSQL)')
-      .option('--database <url>', 'postgres://… or a SQLite file (default: DATABASE_URL, else <data-dir>/module.sqlite)')
-      .option('--data-dir <dir>', 'where the development database lives', '.data')
+      .description(say('cli.help.migrate.description'))
+      .option('--database <url>', say('cli.help.shared.option.database'))
+      .option('--data-dir <dir>', say('cli.help.migrate.option.dataDir'), '.data')
       .action(async (flags: StoreFlags) => {
         const databaseUrl = flags.database ?? process.env.DATABASE_URL;
         const { db, dialect } = await openStoreDatabase({ dataDir: flags.dataDir, ...(databaseUrl ? { databaseUrl } : {}) });

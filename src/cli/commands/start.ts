@@ -10,6 +10,7 @@ import { limiterFromEnv } from '../limiter-from-env.js';
 import { loadKeyring } from '../../store/keyring.js';
 import { observabilityFromEnv } from '../../observability/from-env.js';
 import { CliFailure, parsePort, untilStopSignal, type CliCommand } from '../cli-command.js';
+import { helpText } from '../cli-help.js';
 
 interface StartFlags {
   module: string;
@@ -21,12 +22,13 @@ const list = (value: string | undefined) => (value ?? '').split(',').map((s) => 
 
 export const startCommand: CliCommand = {
   register(program, io) {
+    const say = helpText(io.locale);
     program
       .command('start')
-      .description('Run a module in production: MODULE_BASE_URL, MODULE_SECRET_KEYS, DATABASE_URL, PORT, HOST, CRM_BOX_HOSTS, METRICS_*, REDIS_URL')
-      .requiredOption('--module <file>', 'a built file exporting createModule(baseUrl)')
-      .option('--port <port>', 'port (default: PORT or 8080)', parsePort)
-      .option('--host <host>', 'interface (default: HOST or 0.0.0.0)')
+      .description(say('cli.help.start.description'))
+      .requiredOption('--module <file>', say('cli.help.start.option.module'))
+      .option('--port <port>', say('cli.help.start.option.port'), parsePort)
+      .option('--host <host>', say('cli.help.start.option.host'))
       .action(async (flags: StartFlags) => {
         const baseUrl = process.env.MODULE_BASE_URL;
         if (!baseUrl) throw new CliFailure('cli.baseUrlMissing', {}, ErrorCode.ConfigInvalid);
