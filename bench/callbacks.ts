@@ -5,7 +5,7 @@
  * kit/bare; decided on the median ratio. Target: throughput ratio ≥ 0.90. p99 is printed for both. Exits 1 when the
  * target is missed.
  *
- *   node --import ./bench/lib/compiled.mjs bench/callbacks.ts [--seconds 1] [--rounds 15] [--connections 1000]
+ *   node --import ./bench/lib/compiled.mjs bench/callbacks.ts [--seconds 1] [--rounds 25] [--connections 1000]
  */
 import { quoteBench } from './lib/callback-specs.js';
 import { runDeclaredCallbackBench } from './lib/declared-callback-bench.js';

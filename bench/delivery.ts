@@ -6,7 +6,7 @@
  * does not, as a hand-written module would not. Rounds alternate kit/bare; the medians are compared. Target:
  * throughput ratio ≥ 0.90. p99 is printed for both. Exits 1 when the target is missed.
  *
- *   node --import ./bench/lib/compiled.mjs bench/delivery.ts [--seconds 1] [--rounds 15] [--connections 1000]
+ *   node --import ./bench/lib/compiled.mjs bench/delivery.ts [--seconds 1] [--rounds 25] [--connections 1000]
  */
 import { deliveryBench } from './lib/callback-specs.js';
 import { runDeclaredCallbackBench } from './lib/declared-callback-bench.js';
