@@ -55,8 +55,7 @@ export async function callbackRoutes(app: FastifyInstance, host: HostContext, op
           refuseRepeatedNow(request);
           const source = declared.method === 'GET' ? request.query : request.body;
           const fields = source && typeof source === 'object' && !Array.isArray(source) ? (source as Record<string, unknown>) : {};
-          // Without observability no closure is made for the observer (the hot path).
-          const outcome = await (kit.telemetry ? observeCallback(kit, action, () => dispatchCallback(kit, declared, fields)) : dispatchCallback(kit, declared, fields));
+          const outcome = await observeCallback(kit, action, () => dispatchCallback(kit, declared, fields));
           const log = { callback: action, status: outcome.status, connectionId: outcome.connectionId };
           if (outcome.status < 400) request.log.info(log, 'callback handled');
           else request.log.warn(log, outcome.body.success ? 'callback refused' : outcome.body.errorMsg);

@@ -39,41 +39,39 @@ export function classifyResponse<Schema extends z.ZodType>(
   redact: (text: string) => string = (text) => text,
 ): z.output<Schema> {
   const { status } = response;
-  // Made for an error only: a successful answer (the hot path) needs none.
-  const base = (): Base => ({ ...target, status });
   if (status === 429 || status === 503) {
-    throw new RateLimitedError({ ...base(), retryAfterMs: parseRetryAfter(response.retryAfter) });
+    throw new RateLimitedError({ ...baseOf(target, status), retryAfterMs: parseRetryAfter(response.retryAfter) });
   }
   const isHtml = /^\s*</.test(response.body) || /text\/html/i.test(response.contentType);
   if (status >= 500) {
-    throw new CrmUnavailableError({ ...base(), errorMsg: isHtml ? undefined : envelopeOf(response.body, redact)?.errorMsg });
+    throw new CrmUnavailableError({ ...baseOf(target, status), errorMsg: isHtml ? undefined : envelopeOf(response.body, redact)?.errorMsg });
   }
-  if (status >= 300 && status < 400) throw new UnexpectedResponseError({ ...base(), problems: ['redirect (not followed)'] });
+  if (status >= 300 && status < 400) throw new UnexpectedResponseError({ ...baseOf(target, status), problems: ['redirect (not followed)'] });
   if (status === 402) {
     const envelope = isHtml ? undefined : envelopeOf(response.body, redact);
-    throw new PaymentRequiredError({ ...base(), errorMsg: envelope?.errorMsg, errors: envelope?.errors });
+    throw new PaymentRequiredError({ ...baseOf(target, status), errorMsg: envelope?.errorMsg, errors: envelope?.errors });
   }
-  if (isHtml) throw new AccountNotFoundError({ ...base(), errorMsg: CrmErrorMsg.AccountNotFound });
+  if (isHtml) throw new AccountNotFoundError({ ...baseOf(target, status), errorMsg: CrmErrorMsg.AccountNotFound });
 
   let json: unknown;
   try {
     json = JSON.parse(response.body);
   } catch {
-    throw new UnexpectedResponseError({ ...base(), problems: ['not JSON'] });
+    throw new UnexpectedResponseError({ ...baseOf(target, status), problems: ['not JSON'] });
   }
   if (typeof json !== 'object' || json === null || !('success' in json)) {
-    throw new UnexpectedResponseError({ ...base(), problems: ['no "success" field'] });
+    throw new UnexpectedResponseError({ ...baseOf(target, status), problems: ['no "success" field'] });
   }
   if ((json as { success: unknown }).success !== true) {
     const envelope = readEnvelope(json as Record<string, unknown>, redact);
-    throw errorForMessage(base(), envelope.errorMsg, envelope.errors);
+    throw errorForMessage(baseOf(target, status), envelope.errorMsg, envelope.errors);
   }
-  if (status >= 400) throw new UnexpectedResponseError({ ...base(), problems: [`"success": true with HTTP ${status}`] });
+  if (status >= 400) throw new UnexpectedResponseError({ ...baseOf(target, status), problems: [`"success": true with HTTP ${status}`] });
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
     // Paths and issue kinds only: the values may be anything, including data the caller should not log.
     const problems = parsed.error.issues.slice(0, 5).map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.code}`);
-    throw new UnexpectedResponseError({ ...base(), problems });
+    throw new UnexpectedResponseError({ ...baseOf(target, status), problems });
   }
   return parsed.data;
 }
@@ -100,6 +98,9 @@ function readEnvelope(json: Record<string, unknown>, redact: (text: string) => s
 }
 
 type Base = CrmCallTarget & { readonly status: number };
+
+/** What every error of an answer carries; made only on the way to an error (a success needs none). */
+const baseOf = (target: CrmCallTarget, status: number): Base => ({ ...target, status });
 
 /** The class of a `success: false` answer, by its `errorMsg` (the way the vendor's clients do it). */
 function errorForMessage(base: Base, errorMsg: string | undefined, errors: CrmErrorDetails | undefined) {
