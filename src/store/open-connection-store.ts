@@ -105,23 +105,18 @@ async function sqliteDialect(file: string): Promise<{ dialect: SqliteDialect; di
   const changes = watchChanges(raw, file);
   const writes = (statement: import('better-sqlite3').Statement, text: string) =>
     !statement.readonly || /^\s*(commit|end|rollback|release)\b/i.test(text);
+  const noted = <T>(write: () => T): T => {
+    try {
+      return write();
+    } finally {
+      changes.noteWrite();
+    }
+  };
   const noting = (statement: import('better-sqlite3').Statement): KyselyStatement => ({
     reader: statement.reader,
-    all: (parameters) => {
-      try {
-        return statement.all(parameters);
-      } finally {
-        changes.noteWrite();
-      }
-    },
-    run: (parameters) => {
-      try {
-        return statement.run(parameters);
-      } finally {
-        changes.noteWrite();
-      }
-    },
-    iterate: (parameters) => (changes.noteWrite(), statement.iterate(parameters)),
+    all: (parameters) => noted(() => statement.all(parameters)),
+    run: (parameters) => noted(() => statement.run(parameters)),
+    iterate: (parameters) => noted(() => statement.iterate(parameters)),
   });
   const statements = new Map<string, KyselyStatement>();
   const prepare = (sqlText: string) => {
@@ -163,12 +158,8 @@ async function sqliteDialect(file: string): Promise<{ dialect: SqliteDialect; di
     if (raw.inTransaction) return undefined;
     const { statement, columns, cache } = reader(sqlText);
     if (!statement.readonly) {
-      try {
-        if (!statement.reader) return (statement.run(...parameters), []);
-        return (statement.all(...parameters) as unknown[][]).map((values) => toRow(columns, values));
-      } finally {
-        changes.noteWrite();
-      }
+      if (!statement.reader) return noted(() => (statement.run(...parameters), []));
+      return noted(() => (statement.all(...parameters) as unknown[][]).map((values) => toRow(columns, values)));
     }
     if (!single) return (statement.all(...parameters) as unknown[][]).map((values) => toRow(columns, values));
     const readRow = () => {
