@@ -1,7 +1,7 @@
 /**
  * `--help` in the run's language. Each command words its own descriptions through `helpText` (keys
  * `cli.help.<command>[.<subcommand>].description|option.<name>|argument.<name>`, `<name>` being commander's
- * attribute name, e.g. `apiKey` for `--api-key`; `cli.help.shared.option.<name>` for a store option several commands
+ * attribute name, e.g. `apiKey` for `--api-key`; `cli.help.shared.option.<name>` for an option several commands
  * word alike), and `localizeHelp` words commander's own parts (`cli.help.commander.*`) through the hooks commander
  * offers for that: helpOption, helpCommand, version and configureHelp. Only the usage line's `[options]` and
  * `[command]` stay as commander writes them: they are syntax, like the flags.
@@ -58,8 +58,8 @@ export function localizeHelp(program: Command, locale: Locale, version: string):
   const stock = new Help();
   return program
     .version(version, '-V, --version', say('cli.help.commander.versionOption'))
-    .helpOption('-h, --help', say('cli.help.commander.helpOption'))
-    .helpCommand('help [command]', say('cli.help.commander.helpCommand'))
+    .helpOption('-h, --help', say('cli.help.commander.help'))
+    .helpCommand('help [command]', say('cli.help.commander.help'))
     .configureHelp({
       styleTitle: (title: string) => (Object.hasOwn(TITLES, title) ? say(TITLES[title]!) : title),
       optionDescription: (option: Option) => withLocalExtras(stock.optionDescription(option), option.description, say),

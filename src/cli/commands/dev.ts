@@ -26,7 +26,7 @@ export const devCommand: CliCommand = {
       .description(say('cli.help.dev.description'))
       .option('--port <port>', say('cli.help.dev.option.port'), parsePort, 7800)
       .option('--emulator-port <port>', say('cli.help.dev.option.emulatorPort'), parsePort, 7700)
-      .option('--host <host>', say('cli.help.dev.option.host'), '127.0.0.1')
+      .option('--host <host>', say('cli.help.shared.option.host'), '127.0.0.1')
       .option('--data-dir <dir>', say('cli.help.dev.option.dataDir'), '.data')
       .option('--module <file>', say('cli.help.dev.option.module'), collect)
       .action(async (flags: DevFlags) => {

@@ -30,7 +30,7 @@ export const emulatorCommand: CliCommand = {
       .command('emulator')
       .description(say('cli.help.emulator.description'))
       .option('--port <port>', say('cli.help.emulator.option.port'), parsePort, 7700)
-      .option('--host <host>', say('cli.help.emulator.option.host'), '127.0.0.1')
+      .option('--host <host>', say('cli.help.shared.option.host'), '127.0.0.1')
       .option('--account <name>', say('cli.help.emulator.option.account'), 'demo')
       .option('--no-rate-limit', say('cli.help.emulator.option.rateLimit'))
       .addOption(new Option('--rate-limit-by <source>', say('cli.help.emulator.option.rateLimitBy')).choices(['ip', 'key']).default('ip'))
