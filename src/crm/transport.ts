@@ -216,6 +216,7 @@ export function createCrmTransport(options: CrmTransportOptions = {}): CrmTransp
   };
 
   const bodyWatch = createBodyWatch();
+  const reuse = createReuseWait();
 
   /** Budgets shorter than this get a precise timer (see below); longer ones rely on undici's own timeouts. */
   const PRECISE_TIMER_BELOW_MS = 3000;
@@ -281,6 +282,8 @@ export function createCrmTransport(options: CrmTransportOptions = {}): CrmTransp
         options.bodyTimeout = coarse;
       }
       if (precise) options.signal = precise.signal;
+      const reuseWait = reuse.before(req.accountUrl);
+      if (reuseWait) await reuseWait;
       const response = await undiciRequest(`${req.accountUrl}${req.path}`, options);
       // undici's body timeout is per chunk; a body trickling in must still end by `until`. A short budget is
       // already covered by the precise signal; a long one by the shared sweeper (no timer per request).
@@ -289,6 +292,7 @@ export function createCrmTransport(options: CrmTransportOptions = {}): CrmTransp
         bodyWatch.add(inFlight);
       }
       const text = await response.body.text();
+      reuse.ended(req.accountUrl);
       const contentType = headerValue(response.headers['content-type']) ?? '';
       const result: CrmHttpResponse = {
         status: response.statusCode,
@@ -379,4 +383,33 @@ function timeoutError(req: CrmHttpRequest, started: number, bound: boolean): Tim
 function withoutQuery(path: string): string {
   const q = path.indexOf('?');
   return q === -1 ? path : path.slice(0, q);
+}
+
+/**
+ * Keeps sequential calls to an account on one connection. undici hands a keep-alive socket to its next request
+ * only one turn of the event loop after a response ended (it checks first that the server did not close it), and a
+ * request sent before that makes the pool open another connection: the connect's second call (credentials, right
+ * after api-versions) paid a second TCP and TLS handshake to every account. A call to an origin whose response
+ * ended in this turn waits for the next check phase, by which undici has freed the socket; other calls wait for
+ * nothing. One immediate per turn clears the marks.
+ */
+function createReuseWait() {
+  const endedThisTurn = new Set<string>();
+  let clearing = false;
+  const clear = () => {
+    endedThisTurn.clear();
+    clearing = false;
+  };
+  return {
+    ended(origin: string): void {
+      endedThisTurn.add(origin);
+      if (!clearing) {
+        clearing = true;
+        setImmediate(clear);
+      }
+    },
+    before(origin: string): Promise<void> | undefined {
+      return endedThisTurn.size !== 0 && endedThisTurn.has(origin) ? new Promise((resolve) => setImmediate(resolve)) : undefined;
+    },
+  };
 }
