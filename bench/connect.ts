@@ -20,6 +20,7 @@ import { generateKeyEntry } from '../src/store/keyring.js';
 import { openConnectionStore } from '../src/store/open-connection-store.js';
 import { FormClient, inputValue } from '../test/helpers/form-client.js';
 import { freePort } from '../test/helpers/ports.js';
+import { startBareConnect } from './lib/bare-connect.js';
 import { profiled } from './lib/profile-window.js';
 import { alternate, BenchReport, ratios } from './lib/report.js';
 
@@ -50,6 +51,8 @@ const module = await startModule({
   logger: false,
 });
 
+const floor = await startBareConnect(dir, emulator.port, module.url);
+
 /** Runs `work` over `items` with `concurrency` workers; items per second. */
 async function rate<T>(items: readonly T[], work: (item: T) => Promise<void>): Promise<number> {
   let next = 0;
@@ -62,12 +65,13 @@ async function rate<T>(items: readonly T[], work: (item: T) => Promise<void>): P
   return items.length / ((performance.now() - started) / 1000);
 }
 
-const kitConnect = async (account: Account) => {
+const formConnect = (url: string) => async (account: Account) => {
   const client = new FormClient();
-  const page = await client.get(`${module.url}/connect?account=${encodeURIComponent(account.url)}`);
-  const done = await client.post(`${module.url}/connect`, { account: account.url, apiKey: account.apiKey, _csrf: inputValue(page.body, '_csrf') ?? '' });
-  if (done.status !== 303) throw new Error(`connect failed with ${done.status}`);
+  const page = await client.get(`${url}/connect?account=${encodeURIComponent(account.url)}`);
+  const done = await client.post(`${url}/connect`, { account: account.url, apiKey: account.apiKey, _csrf: inputValue(page.body, '_csrf') ?? '' });
+  if (done.status !== 303) throw new Error(`connect at ${url} failed with ${done.status}`);
 };
+const kitConnect = formConnect(module.url);
 
 // The baseline: the same three calls to the same emulator, with nothing around them, over undici's global pool
 // (kept-alive connections shared by every account). `fresh` makes them over a new connection per account, as a
@@ -103,18 +107,25 @@ const measured = await alternate(rounds, {
   kit: () => profiled('connect-kit', () => rate(batch(), kitConnect)),
   bare: () => rate(batch(), (account) => bareSequence(account)),
   fresh: () => profiled('connect-fresh', () => rate(batch(), freshSequence)),
+  floor: () => profiled('connect-floor', () => rate(batch(), formConnect(floor.url))),
 });
 report.figure('kit connect (form + checks + store + registration)', measured.kit, { unit: 'connects/s' });
 report.figure('bare three CRM calls', measured.bare, { unit: 'sequences/s' });
 report.figure('bare three CRM calls, a new connection each account', measured.fresh, { unit: 'sequences/s' });
 report.figure('connect / bare three calls', ratios(measured.kit, measured.bare), { target: { op: '>=', value: 0.3 } });
+report.figure('bare connect (form, CSRF, three calls on a new connection, a sealed row)', measured.floor, { unit: 'connects/s' });
 report.figure('connect / bare three calls on a new connection', ratios(measured.kit, measured.fresh));
+report.figure('connect / bare connect (what the kit adds to the least a connect does)', ratios(measured.kit, measured.floor));
+report.figure('bare connect / bare three calls (the most the target can reach)', ratios(measured.floor, measured.bare));
 // Every kit round, the warm-up and the dropped ones included, connected perRound accounts.
 const kitConnects = perRound * (1 + measured.kit.length + measured.dropped);
 const stored = (await store.list({ limit: nextAccount + 1 })).filter((c) => c.state === 'active').length;
 report.check('every kit connect stored an active connection', stored === kitConnects, `${stored} of ${kitConnects}`);
+const floorConnects = perRound * (1 + measured.floor.length + measured.dropped);
+report.check('every bare connect stored its row', floor.rows() === floorConnects, `${floor.rows()} of ${floorConnects}`);
 
 await module.close();
+await floor.close();
 await store.close();
 await emulator.close();
 rmSync(dir, { recursive: true, force: true });
