@@ -43,10 +43,14 @@ const rate = (url: string, list: readonly LoadRequest[], flipping = false) => as
 // 1. No write: the CRM repeating what the connection already holds, against the cheapest route of the same server.
 const { repeat, health } = sides;
 console.log(`activity callback repeated for one connection (no write) vs the same server's /health, ${CONCURRENCY} connections, ${seconds}s × ${rounds} rounds`);
-const noWrite = await alternate(rounds, { activity: rate(module.url, repeat), health: rate(module.url, health) });
+const noWrite = await alternate(rounds, { activity: rate(module.url, repeat), health: rate(module.url, health), bare: rate(bareUrl, sides.bareRepeat) });
 report.figure('activity, no write', noWrite.activity, { unit: 'req/s' });
 report.figure('/health', noWrite.health, { unit: 'req/s' });
+report.figure('bare route, same parsing and lookup, no write', noWrite.bare, { unit: 'req/s' });
 report.figure('activity no write / health', ratios(noWrite.activity, noWrite.health), { target: { op: '>=', value: 0.6 } });
+// Without a target: what the kit adds to the lookup itself, and how close to /health the lookup alone comes.
+report.figure('activity no write / bare lookup route', ratios(noWrite.activity, noWrite.bare));
+report.figure('bare lookup route / health (the most the target can reach)', ratios(noWrite.bare, noWrite.health));
 
 // 2. A state change on every request, against the bare route.
 console.log(`\nactivity callback with a state change vs bare route, ${count} connections, SQLite, ${CONCURRENCY} connections, ${seconds}s × ${rounds} rounds`);

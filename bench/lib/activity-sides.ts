@@ -45,6 +45,15 @@ async function startBareActivity(store: ConnectionStore): Promise<{ url: string;
     ]);
     return { success: true };
   });
+  // The same parsing and lookup with no write and nothing else: the floor of the no-write figure (a store lookup by
+  // clientId is a keyed hash and a read, and the POST's body is parsed; /health does neither).
+  bare.post('/activity-lookup', async (request, reply) => {
+    const form = request.body as { clientId: string; activity: string };
+    Activity.parse(JSON.parse(form.activity));
+    const connection = await store.findByClientId(form.clientId);
+    if (!connection) return reply.code(404).send({ success: false });
+    return { success: true };
+  });
   await bare.listen({ port: 0, host: '127.0.0.1' });
   return { url: `http://127.0.0.1:${(bare.server.address() as { port: number }).port}`, close: () => bare.close() };
 }
@@ -81,6 +90,8 @@ export async function startActivitySides(count: number) {
     bareUrl: bare.url,
     /** The CRM repeating what the connection already holds (a lookup, no write). */
     repeat: [activityRequest(clientIds[0]!, true)],
+    /** {@link repeat} for the bare server's lookup-only route. */
+    bareRepeat: [{ ...activityRequest(clientIds[0]!, true), path: '/activity-lookup' }],
     health: [{ method: 'GET', path: '/health' }] as LoadRequest[],
     flips: flips(clientIds),
     async close() {
