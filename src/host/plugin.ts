@@ -12,7 +12,6 @@
 import cookie from '@fastify/cookie';
 import csrf from '@fastify/csrf-protection';
 import formbody from '@fastify/formbody';
-import helmet from '@fastify/helmet';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { connectAccount } from '../connect/connect-account.js';
 import type { ConnectKit } from '../connect/kit.js';
@@ -21,7 +20,7 @@ import { errorMessage, isLocale, type Locale, pickLocale } from '../i18n/index.j
 import { connectPage } from './pages/connect-page.js';
 import { type PageContext, messagePage } from './pages/layout.js';
 import { MODULE_CSS } from './pages/styles.js';
-import { crmSources, helmetOptions } from './security.js';
+import { crmSources, securityHeaders } from './security.js';
 import { settingsRoutes } from './settings-routes.js';
 import { createSimpleConnection, type SimpleConnection } from '../connect/simple-connection.js';
 import { serverRoutes } from './server-routes.js';
@@ -99,7 +98,7 @@ async function pageRoutes(app: FastifyInstance, host: HostContext, options: Modu
 
   await app.register(cookie, { secret: [...[options.cookieSecret].flat()] });
   await app.register(formbody, { bodyLimit: options.bodyLimit ?? 64 * 1024 });
-  await app.register(helmet, helmetOptions(crmSources(kit.accountUrlPolicy)));
+  await securityHeaders(app, crmSources(kit.accountUrlPolicy));
   await app.register(csrf, {
     sessionPlugin: '@fastify/cookie',
     cookieKey: csrfCookieName(kit.module.code),
