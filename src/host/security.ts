@@ -25,7 +25,7 @@ export function crmSources(policy: {
  * No script at all, styles only from our own stylesheet, framing only by the CRM, no referrer. `form-action`
  * lists the CRM because browsers apply it to the redirect that follows a form (step 6 lands in the CRM).
  */
-export function helmetOptions(crm: readonly string[]) {
+function helmetOptions(crm: readonly string[]) {
   return {
     contentSecurityPolicy: {
       useDefaults: false,
